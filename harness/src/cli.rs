@@ -1,0 +1,161 @@
+//! The command line (clap derive). These types live in the binary only; commands turn
+//! them into validated plans once.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "calibench",
+    version,
+    about = "A benchmark harness that tells the truth about containers",
+    long_about = "calibench runs one benchmark suite on bare metal and in a pinned-resource Docker \
+container, measures what the container costs, stores every result with its execution \
+environment, and compares releases.\n\nExit codes: 0 ok, 1 a benchmark failed or a regression \
+was found, 2 bad input (suite file, flags), 3 environment (Docker or database unreachable; \
+results are still spooled)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a suite on the host and/or in a pinned container and store the results
+    Run(RunArgs),
+    /// List stored runs, newest first
+    Runs(RunsArgs),
+    /// Show one stored run (a run id, a unique prefix of one, a tag, or `latest`)
+    Show(ShowArgs),
+    /// Store every spooled run (safe to repeat or interrupt)
+    Push(DbArgs),
+    /// Remove containers left behind by killed runs
+    Gc,
+    /// Inspect the results database
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+    /// Run one built-in probe in this process and print its report (used by the runner)
+    #[command(hide = true)]
+    Probe(ProbeArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RuntimeChoice {
+    Host,
+    Docker,
+    Both,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ContextChoice {
+    Local,
+    Ci,
+    Production,
+    Release,
+}
+
+impl ContextChoice {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContextChoice::Local => "local",
+            ContextChoice::Ci => "ci",
+            ContextChoice::Production => "production",
+            ContextChoice::Release => "release",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NetworkChoice {
+    Host,
+    Bridge,
+}
+
+#[derive(Debug, Args)]
+pub struct DbArgs {
+    /// Database URL (sqlite://PATH or postgres://USER@HOST/DB); default: CALIBENCH_DATABASE_URL,
+    /// else sqlite://.calibench/results.db
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The suite file (TOML)
+    #[arg(long, value_name = "FILE")]
+    pub suite: PathBuf,
+    /// Label for this run, e.g. a release tag or a git sha; compare and gate select by it
+    #[arg(long, value_name = "T")]
+    pub tag: Option<String>,
+    /// Where to run: `both` when a Docker engine answers, else `host`
+    #[arg(long, value_enum)]
+    pub runtime: Option<RuntimeChoice>,
+    /// What the run is for
+    #[arg(long, value_enum, default_value = "local")]
+    pub context: ContextChoice,
+    /// Container CPU limit (NanoCpus), e.g. 1 or 0.5
+    #[arg(long, value_name = "N")]
+    pub cpus: Option<f64>,
+    /// CPUs to pin both sides to, e.g. 0 or 0-1
+    #[arg(long, value_name = "LIST")]
+    pub cpuset: Option<String>,
+    /// Container memory limit, swap equal (no swap), e.g. 512m or 2g
+    #[arg(long, value_name = "SIZE")]
+    pub memory: Option<String>,
+    /// Container network
+    #[arg(long, value_enum)]
+    pub network: Option<NetworkChoice>,
+    /// An image the engine already has, instead of the host-mirror image
+    #[arg(long, value_name = "REF")]
+    pub image: Option<String>,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Print the run as one JSON document (schema in docs/json.md) instead of a table
+    #[arg(long)]
+    pub json: bool,
+    /// No progress output
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunsArgs {
+    /// How many runs to list
+    #[arg(long, default_value_t = 20)]
+    pub limit: i64,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A run id, a unique prefix of one, a tag (its latest run), or `latest`
+    pub run: String,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Print the run's JSON document
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Backend, mode (embedded, plain or timescale), schema version and row counts
+    Status(DbArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// Probe name, or `cgroup` to print this process's cgroup limits and usage
+    pub name: String,
+    /// Work size (probe-specific units)
+    #[arg(long)]
+    pub work: Option<u64>,
+}

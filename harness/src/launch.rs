@@ -1,0 +1,315 @@
+//! One run of one benchmark: the `Launcher` trait, what a run produces, and the real
+//! host launcher (fork/exec in its own process group, timed on the monotonic clock,
+//! CPU time and peak RSS from wait4's rusage, killed with its group at the timeout).
+
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use calibench_suites::{Benchmark, BenchmarkKind, ProbeReport};
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    Exited(i32),
+    Signaled(i32),
+    TimedOut,
+}
+
+/// What one run produced.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    /// Wall-clock seconds, spawn to reap.
+    pub wall_s: f64,
+    pub user_s: f64,
+    pub system_s: f64,
+    pub max_rss_kib: u64,
+    pub ending: Ending,
+    /// Captured standard output (probes only).
+    pub stdout: String,
+    /// The last lines of standard error.
+    pub stderr_tail: String,
+}
+
+impl RunOutcome {
+    pub fn succeeded(&self) -> bool {
+        self.ending == Ending::Exited(0)
+    }
+
+    /// A one-line reason for a failed run, with the stderr tail.
+    pub fn failure_reason(&self, timeout: Duration) -> String {
+        let what = match &self.ending {
+            Ending::Exited(code) => format!("exited with status {code}"),
+            Ending::Signaled(9) => "was killed by SIGKILL (out of memory?)".to_string(),
+            Ending::Signaled(sig) => format!("was killed by signal {sig}"),
+            Ending::TimedOut => format!(
+                "timed out after {:.1}s; its process group was killed",
+                timeout.as_secs_f64()
+            ),
+        };
+        if self.stderr_tail.trim().is_empty() {
+            what
+        } else {
+            format!("{what}; stderr: {}", self.stderr_tail.trim())
+        }
+    }
+}
+
+/// Errors that stop a launcher from starting a run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    #[error("cannot start `{program}`: {source}")]
+    Spawn {
+        program: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("waiting for `{program}` failed: {source}")]
+    Wait {
+        program: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Runs a benchmark once. Implemented by the real host launcher and, in tests, by fakes.
+pub trait Launcher {
+    fn launch(&mut self, bench: &Benchmark) -> Result<RunOutcome, LaunchError>;
+}
+
+/// Process group of the run in flight, so a signal handler can kill it (0: none).
+static CURRENT_PGID: AtomicI32 = AtomicI32::new(0);
+
+/// Kills the process group of the run in flight, if any. Safe to call from anywhere.
+pub fn kill_current_run() {
+    let pgid = CURRENT_PGID.swap(0, Ordering::SeqCst);
+    if pgid > 0 {
+        // SAFETY: killpg with a positive pgid has no memory-safety preconditions.
+        unsafe {
+            libc::killpg(pgid, libc::SIGKILL);
+        }
+    }
+}
+
+/// Launches runs directly on this machine.
+#[derive(Debug, Clone)]
+pub struct HostLauncher {
+    /// The calibench binary, for probes.
+    pub exe: PathBuf,
+    /// Where relative commands resolve and run when a benchmark names no workdir.
+    pub base_dir: PathBuf,
+    /// CPUs to pin each run to with sched_setaffinity.
+    pub cpus: Option<Vec<usize>>,
+}
+
+const STDERR_TAIL_BYTES: u64 = 2048;
+
+impl HostLauncher {
+    fn command(&self, bench: &Benchmark) -> (Command, String) {
+        let mut cmd = match &bench.kind {
+            BenchmarkKind::Command { argv } => {
+                let mut c = Command::new(&argv[0]);
+                c.args(&argv[1..]);
+                c
+            }
+            BenchmarkKind::Probe { probe, work } => {
+                let mut c = Command::new(&self.exe);
+                c.arg("probe").arg(probe.as_str());
+                if let Some(w) = work {
+                    c.arg("--work").arg(w.to_string());
+                }
+                c
+            }
+        };
+        let program = match &bench.kind {
+            BenchmarkKind::Command { argv } => argv[0].clone(),
+            BenchmarkKind::Probe { probe, .. } => format!("calibench probe {}", probe.as_str()),
+        };
+        cmd.envs(&bench.env)
+            .current_dir(bench.workdir.as_ref().unwrap_or(&self.base_dir))
+            .stdin(Stdio::null())
+            .process_group(0);
+        if let Some(cpus) = self.cpus.clone() {
+            // SAFETY: the closure runs between fork and exec and only calls
+            // sched_setaffinity on a stack-built cpu_set_t, which is async-signal-safe.
+            unsafe {
+                cmd.pre_exec(move || pin_to(&cpus));
+            }
+        }
+        (cmd, program)
+    }
+}
+
+/// Pins the calling thread (the child, before exec) to `cpus`.
+pub fn pin_to(cpus: &[usize]) -> std::io::Result<()> {
+    // SAFETY: cpu_set_t is plain data; zeroed is its empty set.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    for &cpu in cpus {
+        // SAFETY: CPU_SET writes within the set for cpu < CPU_SETSIZE, checked here.
+        if cpu < libc::CPU_SETSIZE as usize {
+            unsafe { libc::CPU_SET(cpu, &mut set) };
+        }
+    }
+    // SAFETY: pid 0 is the calling thread; the set outlives the call.
+    let rc = unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// Parses a Docker-style CPU list (`0`, `0-1`, `0,2-3`).
+pub fn parse_cpu_list(text: &str) -> Option<Vec<usize>> {
+    let mut cpus = Vec::new();
+    for part in text.split(',') {
+        match part.split_once('-') {
+            Some((lo, hi)) => {
+                let (lo, hi): (usize, usize) = (lo.trim().parse().ok()?, hi.trim().parse().ok()?);
+                cpus.extend(lo..=hi);
+            }
+            None => cpus.push(part.trim().parse().ok()?),
+        }
+    }
+    (!cpus.is_empty()).then_some(cpus)
+}
+
+fn timeval_s(tv: libc::timeval) -> f64 {
+    tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6
+}
+
+impl Launcher for HostLauncher {
+    fn launch(&mut self, bench: &Benchmark) -> Result<RunOutcome, LaunchError> {
+        let (mut cmd, program) = self.command(bench);
+        let mut stderr_file = tempfile::tempfile()?;
+        cmd.stderr(Stdio::from(stderr_file.try_clone()?));
+        let mut stdout_file = match bench.kind {
+            BenchmarkKind::Probe { .. } => {
+                let f = tempfile::tempfile()?;
+                cmd.stdout(Stdio::from(f.try_clone()?));
+                Some(f)
+            }
+            BenchmarkKind::Command { .. } => {
+                cmd.stdout(Stdio::null());
+                None
+            }
+        };
+        let timeout = bench.settings.timeout;
+        let start = Instant::now();
+        let child = cmd.spawn().map_err(|source| LaunchError::Spawn {
+            program: program.clone(),
+            source,
+        })?;
+        let pid = child.id() as libc::pid_t;
+        CURRENT_PGID.store(pid, Ordering::SeqCst);
+        // The watchdog kills the whole group at the timeout; the main thread blocks in
+        // wait4, so the measured time has no polling granularity.
+        let (cancel, cancelled) = mpsc::channel::<()>();
+        let watchdog = std::thread::spawn(move || {
+            if let Err(mpsc::RecvTimeoutError::Timeout) = cancelled.recv_timeout(timeout) {
+                // SAFETY: killpg has no memory-safety preconditions.
+                unsafe { libc::killpg(pid, libc::SIGKILL) };
+                true
+            } else {
+                false
+            }
+        });
+        let mut status: libc::c_int = 0;
+        // SAFETY: rusage is plain data, filled by the kernel.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        let waited = loop {
+            // SAFETY: pid is our unreaped child; status and usage are valid pointers.
+            let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+            if rc == pid {
+                break Ok(());
+            }
+            let err = std::io::Error::last_os_error();
+            if err.kind() != std::io::ErrorKind::Interrupted {
+                break Err(err);
+            }
+        };
+        let wall_s = start.elapsed().as_secs_f64();
+        CURRENT_PGID.store(0, Ordering::SeqCst);
+        // Ignoring a send error is right: it only means the watchdog already fired.
+        let _ = cancel.send(());
+        let timed_out = watchdog.join().unwrap_or(false);
+        // std's Child would reap on wait(); we reaped with wait4, so drop it untouched.
+        drop(child);
+        waited.map_err(|source| LaunchError::Wait { program, source })?;
+        if timed_out {
+            // SAFETY: as above; stragglers of the group go too.
+            unsafe { libc::killpg(pid, libc::SIGKILL) };
+        }
+        let ending = if timed_out {
+            Ending::TimedOut
+        } else if libc::WIFEXITED(status) {
+            Ending::Exited(libc::WEXITSTATUS(status))
+        } else {
+            Ending::Signaled(
+                std::process::ExitStatus::from_raw(status)
+                    .signal()
+                    .unwrap_or(0),
+            )
+        };
+        let stdout = match stdout_file.as_mut() {
+            Some(f) => {
+                let mut s = String::new();
+                f.seek(SeekFrom::Start(0))?;
+                f.take(1 << 20).read_to_string(&mut s).ok();
+                s
+            }
+            None => String::new(),
+        };
+        let len = stderr_file.seek(SeekFrom::End(0))?;
+        stderr_file.seek(SeekFrom::Start(len.saturating_sub(STDERR_TAIL_BYTES)))?;
+        let mut tail = Vec::new();
+        stderr_file.read_to_end(&mut tail)?;
+        Ok(RunOutcome {
+            wall_s,
+            user_s: timeval_s(usage.ru_utime),
+            system_s: timeval_s(usage.ru_stime),
+            max_rss_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0),
+            ending,
+            stdout,
+            stderr_tail: String::from_utf8_lossy(&tail).into_owned(),
+        })
+    }
+}
+
+/// The figure a successful run contributes: wall time for commands, the probe's own
+/// report for probes.
+pub fn sample_value(bench: &Benchmark, outcome: &RunOutcome) -> Result<f64, String> {
+    match &bench.kind {
+        BenchmarkKind::Command { .. } => Ok(outcome.wall_s),
+        BenchmarkKind::Probe { probe, .. } => {
+            let report = ProbeReport::from_stdout(&outcome.stdout)
+                .ok_or_else(|| format!("probe {} printed no report", probe.as_str()))?;
+            if report.value.is_finite() {
+                Ok(report.value)
+            } else {
+                Err(format!(
+                    "probe {} reported a non-finite value",
+                    probe.as_str()
+                ))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_lists() {
+        assert_eq!(parse_cpu_list("0"), Some(vec![0]));
+        assert_eq!(parse_cpu_list("0-2,5"), Some(vec![0, 1, 2, 5]));
+        assert_eq!(parse_cpu_list("x"), None);
+    }
+}

@@ -1,0 +1,13 @@
+//! calibench's harness: where and how benchmarks run (executors, sampling, environment
+//! capture, progress). The binary in `main.rs` is a thin layer over this library.
+
+pub mod environment;
+pub mod events;
+pub mod executor;
+pub mod exit;
+pub mod launch;
+pub mod output;
+pub mod paths;
+pub mod runner;
+pub mod sampler;
+pub mod summarize;

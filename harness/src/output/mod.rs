@@ -1,0 +1,5 @@
+//! What the user sees: tables, progress, formatted numbers.
+
+pub mod format;
+pub mod progress;
+pub mod table;

@@ -1,0 +1,113 @@
+//! The run table printed after `calibench run` and by `calibench show`.
+
+use std::fmt::Write;
+
+use calibench_results::{BenchmarkResult, RunReport, Runtime, Status};
+
+use super::format::{percent, quantity, truncate};
+
+/// Renders a run as an aligned text table, then the failures in full.
+pub fn run_table(run: &RunReport) -> String {
+    let header = [
+        "benchmark",
+        "runtime",
+        "n",
+        "median",
+        "95% CI",
+        "mean ± sd",
+        "vs host",
+        "status",
+    ];
+    let mut rows: Vec<[String; 8]> = Vec::new();
+    for b in &run.benchmarks {
+        let host_median = run
+            .benchmarks
+            .iter()
+            .find(|h| h.name == b.name && h.runtime == Runtime::Host)
+            .and_then(|h| h.median);
+        rows.push(row(b, host_median));
+    }
+    let mut widths = header.map(str::len);
+    for r in &rows {
+        for (w, cell) in widths.iter_mut().zip(r.iter()) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "run {}  suite {}  tag {}  context {}",
+        run.run_id,
+        run.suite,
+        run.tag.as_deref().unwrap_or("-"),
+        run.context
+    );
+    let line = |cells: &[String]| -> String {
+        cells
+            .iter()
+            .zip(widths.iter())
+            .enumerate()
+            .map(|(i, (c, w))| {
+                let pad = w.saturating_sub(c.chars().count());
+                if (2..=6).contains(&i) {
+                    format!("{}{c}", " ".repeat(pad))
+                } else {
+                    format!("{c}{}", " ".repeat(pad))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let _ = writeln!(out, "{}", line(&header.map(str::to_string)));
+    for r in &rows {
+        let _ = writeln!(out, "{}", line(r));
+    }
+    for b in run.benchmarks.iter().filter(|b| b.status == Status::Failed) {
+        let _ = writeln!(
+            out,
+            "FAILED {} ({}): {}",
+            b.name,
+            b.runtime.as_str(),
+            b.failure.as_deref().unwrap_or("unknown reason")
+        );
+    }
+    for n in &run.notices {
+        let _ = writeln!(out, "note: {n}");
+    }
+    out
+}
+
+fn row(b: &BenchmarkResult, host_median: Option<f64>) -> [String; 8] {
+    let q = |v: Option<f64>| v.map_or("-".to_string(), |v| quantity(v, &b.unit));
+    let ci = match (b.ci_low, b.ci_high) {
+        (Some(lo), Some(hi)) => format!("{} – {}", quantity(lo, &b.unit), quantity(hi, &b.unit)),
+        _ => "-".into(),
+    };
+    let spread = match (b.mean, b.stddev) {
+        (Some(m), Some(sd)) => format!("{} ± {}", quantity(m, &b.unit), quantity(sd, &b.unit)),
+        _ => "-".into(),
+    };
+    let vs_host = match (b.runtime, b.median, host_median) {
+        (Runtime::Docker, Some(m), Some(h)) if h > 0.0 => percent((m / h - 1.0) * 100.0),
+        _ => String::new(),
+    };
+    let status = match b.status {
+        Status::Ok => "ok".to_string(),
+        Status::Failed => format!(
+            "FAILED: {}",
+            truncate(b.failure.as_deref().unwrap_or(""), 40)
+        ),
+    };
+    [
+        b.name.clone(),
+        b.runtime.as_str().to_string(),
+        b.n.to_string(),
+        q(b.median),
+        ci,
+        spread,
+        vs_host,
+        status,
+    ]
+}

@@ -1,0 +1,80 @@
+//! Helpers shared by the integration tests: a scratch directory per test with its own
+//! state directory and SQLite file, and the real `calibench` binary.
+#![allow(dead_code, reason = "each test binary uses a different subset")]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+pub struct Scratch {
+    pub dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    pub fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("a temporary directory"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn db_url(&self) -> String {
+        format!("sqlite://{}", self.path().join("results.db").display())
+    }
+
+    /// Writes a suite file and returns its path.
+    pub fn suite(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.path().join(name);
+        std::fs::write(&path, text).expect("suite written");
+        path
+    }
+
+    /// `calibench` running in the scratch directory with its own state and database.
+    pub fn calibench(&self) -> Command {
+        let mut cmd = Command::cargo_bin("calibench").expect("the calibench binary");
+        cmd.current_dir(self.path())
+            .env("CALIBENCH_HOME", self.path().join("state"))
+            .env("CALIBENCH_DATABASE_URL", self.db_url())
+            .env_remove("RUST_LOG");
+        cmd
+    }
+}
+
+/// The workspace root (for shipped suite files).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+/// Parses a command's stdout as JSON.
+pub fn json(output: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+/// Whether docker tests must run: in CI always; elsewhere when an engine answers.
+pub fn docker_available_or_skip(test: &str) -> bool {
+    let answers = std::process::Command::new("docker")
+        .arg("info")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if answers {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{test}: CI=true but no Docker engine answers `docker info`");
+    }
+    eprintln!("skipping {test}: no Docker engine answers (outside CI)");
+    false
+}

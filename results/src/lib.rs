@@ -1,0 +1,14 @@
+//! Where calibench's numbers live and how they are shown: the versioned wire model, the
+//! stores (SQLite by default, PostgreSQL for teams), the spool and the reports.
+
+pub mod error;
+pub mod ids;
+pub mod model;
+pub mod spool;
+pub mod store;
+
+pub use error::StoreError;
+pub use ids::RunId;
+pub use model::*;
+pub use spool::Spool;
+pub use store::{open_store, redact_url, RunListing, SaveOutcome, Store, StoreStatus};

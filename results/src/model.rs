@@ -1,0 +1,266 @@
+//! The wire model: what `--json` prints, what the spool holds, what stores persist.
+//! Versioned by `SCHEMA_VERSION`; documented field by field in `docs/json.md`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::RunId;
+
+/// The current time at the precision every store keeps (microseconds), so that a run
+/// read back from a store equals the run that was written.
+pub fn now() -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    Utc::now().trunc_subsecs(6)
+}
+
+/// Version of the JSON documents calibench prints and spools.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Where a result was measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Runtime {
+    Host,
+    Docker,
+}
+
+impl Runtime {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Runtime::Host => "host",
+            Runtime::Docker => "docker",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "host" => Some(Runtime::Host),
+            "docker" => Some(Runtime::Docker),
+            _ => None,
+        }
+    }
+}
+
+/// Facts about the machine, the same on both runtimes of one run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HostEnvironment {
+    /// Stable hash of the facts below that decide comparability (not the hostname).
+    pub fingerprint: String,
+    pub hostname: String,
+    pub cpu_model: String,
+    pub logical_cores: u32,
+    pub physical_cores: Option<u32>,
+    pub memory_bytes: u64,
+    pub kernel: String,
+    pub os: String,
+    pub cpu_governor: Option<String>,
+    pub smt: Option<bool>,
+    pub arch: String,
+}
+
+/// The Docker engine, as `info()` and `version()` describe it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EngineFacts {
+    pub engine_version: String,
+    pub api_version: String,
+    pub cgroup_version: String,
+    pub cgroup_driver: String,
+    pub storage_driver: String,
+    pub security_options: Vec<String>,
+    pub kernel: String,
+    pub default_runtime: String,
+    pub cpu_cfs_quota: bool,
+    pub cpu_cfs_period: bool,
+    pub cpu_set: bool,
+    pub memory_limit: bool,
+    pub swap_limit: bool,
+    pub pids_limit: bool,
+}
+
+/// Source tree state when the run was made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GitState {
+    pub sha: String,
+    pub dirty: bool,
+}
+
+/// Everything recorded about where a run happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Environment {
+    pub host: HostEnvironment,
+    pub harness_version: String,
+    pub git: Option<GitState>,
+    pub engine: Option<EngineFacts>,
+}
+
+/// Container resources as the engine applied them (read back with inspect).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AppliedLimits {
+    pub nano_cpus: Option<i64>,
+    pub cpu_quota: Option<i64>,
+    pub cpu_period: Option<i64>,
+    pub cpuset_cpus: Option<String>,
+    pub memory_bytes: Option<i64>,
+    pub memory_swap_bytes: Option<i64>,
+    pub pids_limit: Option<i64>,
+    pub nofile: Option<i64>,
+    pub network_mode: Option<String>,
+    pub readonly_rootfs: bool,
+    pub privileged: bool,
+    pub security_opt: Vec<String>,
+}
+
+/// What the container's cgroup counted while one benchmark ran in it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CgroupUsage {
+    pub cpu_usage_ns: Option<u64>,
+    pub nr_periods: Option<u64>,
+    pub nr_throttled: Option<u64>,
+    pub throttled_ns: Option<u64>,
+    pub memory_peak_bytes: Option<u64>,
+}
+
+/// How one result was executed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExecutionEnvironment {
+    pub runtime: Runtime,
+    /// CPUs both sides were pinned to, if any.
+    pub pinned_cpus: Option<String>,
+    pub container_id: Option<String>,
+    pub image: Option<String>,
+    pub image_id: Option<String>,
+    pub engine_version: Option<String>,
+    pub limits: Option<AppliedLimits>,
+    pub cgroup: Option<CgroupUsage>,
+    /// Overhead of this result's dimension used for adjustment, percent.
+    pub overhead_pct: Option<f64>,
+}
+
+impl ExecutionEnvironment {
+    pub fn host(pinned_cpus: Option<String>) -> Self {
+        Self {
+            runtime: Runtime::Host,
+            pinned_cpus,
+            container_id: None,
+            image: None,
+            image_id: None,
+            engine_version: None,
+            limits: None,
+            cgroup: None,
+            overhead_pct: None,
+        }
+    }
+}
+
+/// Measured or failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Failed,
+}
+
+/// Per-run resource use of the measured process (from wait4's rusage).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProcessUsage {
+    /// User CPU seconds per measured run.
+    pub user_s: Vec<f64>,
+    /// System CPU seconds per measured run.
+    pub system_s: Vec<f64>,
+    /// Largest peak RSS over the measured runs, KiB.
+    pub max_rss_kib: Option<u64>,
+}
+
+/// One benchmark on one runtime.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchmarkResult {
+    pub name: String,
+    pub runtime: Runtime,
+    pub dimension: String,
+    pub unit: String,
+    pub status: Status,
+    /// Why it failed, with the tail of its stderr.
+    pub failure: Option<String>,
+    pub measured_at: DateTime<Utc>,
+    pub n: usize,
+    pub median: Option<f64>,
+    pub mean: Option<f64>,
+    pub stddev: Option<f64>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub q1: Option<f64>,
+    pub q3: Option<f64>,
+    pub mad: Option<f64>,
+    /// Bootstrap 95 % CI of the median (needs n ≥ 2).
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    /// Container result with the measured overhead removed (docker only, with a profile).
+    pub adjusted_median: Option<f64>,
+    pub adjusted_ci_low: Option<f64>,
+    pub adjusted_ci_high: Option<f64>,
+    /// Every measured sample, in order (warm-up runs excluded).
+    pub samples: Vec<f64>,
+    pub usage: ProcessUsage,
+    pub execution_environment: ExecutionEnvironment,
+}
+
+/// One `calibench run`: the document printed by `--json`, spooled and stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    pub schema_version: u32,
+    pub run_id: RunId,
+    pub tag: Option<String>,
+    pub suite: String,
+    pub context: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub environment: Environment,
+    pub calibration_profile_id: Option<String>,
+    pub benchmarks: Vec<BenchmarkResult>,
+    /// One-line notices shown to the user (engine absent, no calibration profile...).
+    #[serde(default)]
+    pub notices: Vec<String>,
+    /// Free-form labels for tools; never interpreted by calibench.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+}
+
+impl RunReport {
+    /// Whether any benchmark failed.
+    pub fn has_failures(&self) -> bool {
+        self.benchmarks.iter().any(|b| b.status == Status::Failed)
+    }
+
+    /// Every numeric field is finite: the invariant stores rely on.
+    pub fn check_finite(&self) -> Result<(), String> {
+        for b in &self.benchmarks {
+            let fields = [
+                b.median,
+                b.mean,
+                b.stddev,
+                b.min,
+                b.max,
+                b.q1,
+                b.q3,
+                b.mad,
+                b.ci_low,
+                b.ci_high,
+                b.adjusted_median,
+                b.adjusted_ci_low,
+                b.adjusted_ci_high,
+            ];
+            let bad_field = fields.iter().flatten().any(|v| !v.is_finite());
+            let bad_sample = b.samples.iter().any(|v| !v.is_finite());
+            if bad_field || bad_sample {
+                return Err(format!(
+                    "benchmark `{}` ({}) holds a non-finite number",
+                    b.name,
+                    b.runtime.as_str()
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,189 @@
+//! Stores: one interface, a SQLite and a PostgreSQL implementation behind `Store`.
+//!
+//! `sqlx::Any` cannot carry PostgreSQL arrays or timestamptz, so each backend has its own
+//! runtime-checked queries and its own migrations under `migrations/<backend>/`.
+
+mod sqlite;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+pub use sqlite::SqliteStore;
+
+use crate::error::StoreError;
+use crate::ids::RunId;
+use crate::model::RunReport;
+
+/// Default store when neither `--db` nor `CALIBENCH_DATABASE_URL` is given.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://.calibench/results.db";
+
+/// What saving a run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveOutcome {
+    Inserted,
+    /// The run id was already stored; nothing was written.
+    AlreadyStored,
+}
+
+/// One line of `calibench runs`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunListing {
+    pub run_id: RunId,
+    pub tag: Option<String>,
+    pub suite: String,
+    pub context: String,
+    pub started_at: DateTime<Utc>,
+    pub results: i64,
+    pub failed: i64,
+}
+
+/// `calibench db status`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoreStatus {
+    pub backend: String,
+    /// `embedded`, `plain` or `timescale`.
+    pub mode: String,
+    pub schema_version: i64,
+    pub runs: i64,
+    pub results: i64,
+    pub samples: i64,
+    pub calibration_profiles: i64,
+}
+
+/// An open store.
+#[derive(Debug, Clone)]
+pub enum Store {
+    Sqlite(SqliteStore),
+}
+
+/// Opens (and migrates) the store at `url`.
+pub async fn open_store(url: &str) -> Result<Store, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(Store::Sqlite(SqliteStore::open(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl {
+            url: redact_url(url),
+        })
+    }
+}
+
+impl Store {
+    /// Stores a run in one transaction; the run id makes this idempotent.
+    pub async fn save_run(&self, run: &RunReport) -> Result<SaveOutcome, StoreError> {
+        run.check_finite().map_err(StoreError::Invalid)?;
+        match self {
+            Store::Sqlite(s) => s.save_run(run).await,
+        }
+    }
+
+    pub async fn load_run(&self, id: RunId) -> Result<Option<RunReport>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.load_run(id).await,
+        }
+    }
+
+    pub async fn list_runs(&self, limit: i64) -> Result<Vec<RunListing>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.list_runs(limit).await,
+        }
+    }
+
+    /// Run ids named by a selector: a run id (or a unique prefix of 8+ characters),
+    /// `latest`, or a tag (all its runs, oldest first).
+    pub async fn resolve(&self, selector: &str) -> Result<Vec<RunId>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.resolve(selector).await,
+        }
+    }
+
+    pub async fn status(&self) -> Result<StoreStatus, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.status().await,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Store::Sqlite(s) => s.describe(),
+        }
+    }
+}
+
+/// A database URL with any password replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, tail) = match rest.find(['/', '?']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let authority = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => format!("{userinfo}@{host}"),
+        },
+        None => authority.to_string(),
+    };
+    let tail = redact_query_password(tail);
+    format!("{scheme}://{authority}{tail}")
+}
+
+fn redact_query_password(tail: &str) -> String {
+    let Some((path, query)) = tail.split_once('?') else {
+        return tail.to_string();
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|kv| match kv.split_once('=') {
+            Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+            _ => kv.to_string(),
+        })
+        .collect();
+    format!("{path}?{}", query.join("&"))
+}
+
+/// Redacts every URL-looking substring of a message (driver errors may echo URLs).
+pub fn redact_text(text: &str) -> String {
+    text.split(' ')
+        .map(|w| {
+            if w.contains("://") {
+                redact_url(w)
+            } else {
+                w.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+pub(crate) fn from_micros(us: i64) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_micros(us)
+        .ok_or_else(|| StoreError::Corrupt(format!("bad timestamp {us}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redact_url("postgres://bench:s3cr3t@db:5432/calibench"),
+            "postgres://bench:***@db:5432/calibench"
+        );
+        assert_eq!(
+            redact_url("postgres://db/calibench?user=a&password=x"),
+            "postgres://db/calibench?user=a&password=***"
+        );
+        assert_eq!(
+            redact_url("sqlite://.calibench/results.db"),
+            "sqlite://.calibench/results.db"
+        );
+        assert!(!redact_text("error connecting to postgres://u:pw@h/db: refused").contains("pw"));
+    }
+}

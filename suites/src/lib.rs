@@ -1,0 +1,17 @@
+//! What calibench runs: the suite file schema, its validation into domain types, and the
+//! built-in probes that run identically on the host and in a container.
+
+pub mod error;
+pub mod location;
+pub mod model;
+pub mod probes;
+mod raw;
+pub mod units;
+mod validate;
+
+pub use error::SuiteError;
+pub use model::{
+    Benchmark, BenchmarkKind, ContainerSettings, Dimension, Network, RunSettings, Suite,
+};
+pub use probes::{ProbeKind, ProbeReport};
+pub use validate::{load_suite, parse_suite};
