@@ -41,6 +41,16 @@ pub enum Command {
     /// Run one built-in probe in this process and print its report (used by the runner)
     #[command(hide = true)]
     Probe(ProbeArgs),
+    /// Measure one benchmark inside a container and stream events (used by the runner)
+    #[command(hide = true)]
+    Inner(InnerArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InnerArgs {
+    /// The benchmark, as JSON
+    #[arg(long)]
+    pub benchmark: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -10,6 +10,8 @@ pub enum Exit {
     Failed = 1,
     BadInput = 2,
     Environment = 3,
+    /// Stopped by SIGINT or SIGTERM (128 + 2, the shell convention).
+    Interrupted = 130,
 }
 
 impl Exit {

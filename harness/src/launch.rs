@@ -6,7 +6,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -97,6 +97,20 @@ pub fn kill_current_run() {
     }
 }
 
+/// Set once the user interrupts the run (SIGINT/SIGTERM).
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Marks the run interrupted and kills the run in flight; loops stop at their next step.
+pub fn interrupt() {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+    kill_current_run();
+}
+
+/// Whether the run was interrupted.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
 /// Launches runs directly on this machine.
 #[derive(Debug, Clone)]
 pub struct HostLauncher {
@@ -106,6 +120,8 @@ pub struct HostLauncher {
     pub base_dir: PathBuf,
     /// CPUs to pin each run to with sched_setaffinity.
     pub cpus: Option<Vec<usize>>,
+    /// Exported to every run as `CALIBENCH_RUNTIME` (`host` or `docker`).
+    pub runtime_label: &'static str,
 }
 
 const STDERR_TAIL_BYTES: u64 = 2048;
@@ -131,33 +147,43 @@ impl HostLauncher {
             BenchmarkKind::Command { argv } => argv[0].clone(),
             BenchmarkKind::Probe { probe, .. } => format!("calibench probe {}", probe.as_str()),
         };
-        cmd.envs(&bench.env)
+        cmd.env("CALIBENCH_RUNTIME", self.runtime_label)
+            .envs(&bench.env)
             .current_dir(bench.workdir.as_ref().unwrap_or(&self.base_dir))
             .stdin(Stdio::null())
             .process_group(0);
-        if let Some(cpus) = self.cpus.clone() {
-            // SAFETY: the closure runs between fork and exec and only calls
-            // sched_setaffinity on a stack-built cpu_set_t, which is async-signal-safe.
-            unsafe {
-                cmd.pre_exec(move || pin_to(&cpus));
-            }
-        }
         (cmd, program)
     }
 }
 
-/// Pins the calling thread (the child, before exec) to `cpus`.
-pub fn pin_to(cpus: &[usize]) -> std::io::Result<()> {
+/// Sets the calling thread's CPU affinity to `cpus`, returning the previous set.
+///
+/// The host side pins the *spawning thread* around each spawn rather than using
+/// `pre_exec` in the child: a `pre_exec` hook makes std fall back from posix_spawn
+/// (vfork) to a full fork, which made host spawns measurably slower than the
+/// container's and biased every comparison.
+pub fn pin_current_thread(cpus: &[usize]) -> std::io::Result<libc::cpu_set_t> {
     // SAFETY: cpu_set_t is plain data; zeroed is its empty set.
-    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-    for &cpu in cpus {
-        // SAFETY: CPU_SET writes within the set for cpu < CPU_SETSIZE, checked here.
-        if cpu < libc::CPU_SETSIZE as usize {
-            unsafe { libc::CPU_SET(cpu, &mut set) };
-        }
+    let mut previous: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    let size = std::mem::size_of::<libc::cpu_set_t>();
+    // SAFETY: pid 0 is the calling thread; the set is valid for writes of `size`.
+    if unsafe { libc::sched_getaffinity(0, size, &mut previous) } != 0 {
+        return Err(std::io::Error::last_os_error());
     }
+    // SAFETY: as above.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    for &cpu in cpus.iter().filter(|c| **c < libc::CPU_SETSIZE as usize) {
+        // SAFETY: cpu is below CPU_SETSIZE, so CPU_SET stays within the set.
+        unsafe { libc::CPU_SET(cpu, &mut set) };
+    }
+    restore_affinity(&set)?;
+    Ok(previous)
+}
+
+/// Sets the calling thread's affinity to `set`.
+pub fn restore_affinity(set: &libc::cpu_set_t) -> std::io::Result<()> {
     // SAFETY: pid 0 is the calling thread; the set outlives the call.
-    let rc = unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) };
+    let rc = unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), set) };
     if rc == 0 {
         Ok(())
     } else {
@@ -201,8 +227,17 @@ impl Launcher for HostLauncher {
             }
         };
         let timeout = bench.settings.timeout;
+        // The child inherits the spawning thread's affinity.
+        let previous_affinity = match &self.cpus {
+            Some(cpus) => Some(pin_current_thread(cpus)?),
+            None => None,
+        };
         let start = Instant::now();
-        let child = cmd.spawn().map_err(|source| LaunchError::Spawn {
+        let spawned = cmd.spawn();
+        if let Some(previous) = &previous_affinity {
+            restore_affinity(previous)?;
+        }
+        let child = spawned.map_err(|source| LaunchError::Spawn {
             program: program.clone(),
             source,
         })?;

@@ -16,5 +16,5 @@ fn main() -> ExitCode {
             e.exit
         }
     };
-    ExitCode::from(exit.code() as u8)
+    ExitCode::from(u8::try_from(exit.code()).unwrap_or(1))
 }

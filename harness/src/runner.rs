@@ -6,6 +6,7 @@ use calibench_suites::Suite;
 
 use crate::events::EventSink;
 use crate::executor::{Executor, ExecutorError};
+use crate::launch::interrupted;
 use crate::summarize::build_result;
 
 /// Who the run is for and how it is labelled.
@@ -54,6 +55,9 @@ pub fn run_suite(
             (0..count).collect()
         };
         for e in order {
+            if interrupted() {
+                break;
+            }
             let executor = &mut executors[e];
             match executor.measure(bench, sink) {
                 Ok((m, exec_env)) => {

@@ -6,7 +6,7 @@ use calibench_results::Runtime;
 use calibench_suites::Benchmark;
 
 use crate::events::{Event, EventSink, Measurement};
-use crate::launch::{sample_value, Launcher};
+use crate::launch::{interrupted, sample_value, Launcher};
 
 /// Measures `bench` with `launcher`, reporting progress to `sink`.
 ///
@@ -31,6 +31,10 @@ pub fn measure(
     let total_warmup = s.warmup as usize;
     let mut run = 0usize;
     loop {
+        if interrupted() {
+            m.failure = Some("interrupted".into());
+            break;
+        }
         let warmup = run < total_warmup;
         let measured = m.samples.len();
         if !warmup

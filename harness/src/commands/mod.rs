@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
 mod db;
+mod gc;
+mod inner;
 mod probe;
 mod run;
 mod runs;
@@ -10,8 +12,10 @@ use calibench::exit::{CliError, Exit, ExitContext};
 use crate::cli::{Cli, Command, DbCommand};
 
 pub fn dispatch(cli: Cli) -> Result<Exit, CliError> {
-    if let Command::Probe(args) = &cli.command {
-        return probe::probe(args);
+    match &cli.command {
+        Command::Probe(args) => return probe::probe(args),
+        Command::Inner(args) => return inner::inner(args),
+        _ => {}
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -26,9 +30,7 @@ pub fn dispatch(cli: Cli) -> Result<Exit, CliError> {
         Command::Db {
             command: DbCommand::Status(args),
         } => db::status(&args, &rt),
-        Command::Gc => Err(CliError::environment(anyhow::anyhow!(
-            "gc needs the Docker executor"
-        ))),
-        Command::Probe(_) => Ok(Exit::Ok),
+        Command::Gc => gc::gc(&rt),
+        Command::Probe(_) | Command::Inner(_) => Ok(Exit::Ok),
     }
 }

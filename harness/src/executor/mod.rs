@@ -1,7 +1,9 @@
 //! Where benchmarks run. The runner drives every backend through `Executor` and does not
 //! know which one it holds.
 
+pub mod docker;
 pub mod host;
+pub mod inner;
 
 use calibench_results::{ExecutionEnvironment, Runtime};
 use calibench_suites::Benchmark;

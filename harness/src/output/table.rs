@@ -19,7 +19,11 @@ pub fn run_table(run: &RunReport) -> String {
         "status",
     ];
     let mut rows: Vec<[String; 8]> = Vec::new();
-    for b in &run.benchmarks {
+    // Group each benchmark's runtimes together, host first, in suite order.
+    let mut ordered: Vec<&BenchmarkResult> = run.benchmarks.iter().collect();
+    let first_seen = |name: &str| run.benchmarks.iter().position(|x| x.name == name);
+    ordered.sort_by_key(|b| (first_seen(&b.name), b.runtime));
+    for b in ordered {
         let host_median = run
             .benchmarks
             .iter()

@@ -78,3 +78,43 @@ pub fn docker_available_or_skip(test: &str) -> bool {
     eprintln!("skipping {test}: no Docker engine answers (outside CI)");
     false
 }
+
+/// The calibench binary under test.
+pub fn calibench_bin() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("calibench")
+}
+
+/// Ids of containers carrying `calibench.run_id=<run_id>` (running or not).
+pub fn containers_of_run(run_id: &str) -> Vec<String> {
+    let out = std::process::Command::new("docker")
+        .args([
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("label=calibench.run_id={run_id}"),
+        ])
+        .output()
+        .expect("docker ps runs");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// The run id of the single run spooled in this scratch directory, once it appears.
+pub fn spooled_run_id(s: &Scratch, wait: std::time::Duration) -> Option<String> {
+    let deadline = std::time::Instant::now() + wait;
+    while std::time::Instant::now() < deadline {
+        if let Ok(entries) = std::fs::read_dir(s.path().join("state/spool")) {
+            for e in entries.filter_map(Result::ok) {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if let Some(id) = name.strip_suffix(".json").filter(|n| !n.starts_with('.')) {
+                    return Some(id.to_string());
+                }
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    None
+}

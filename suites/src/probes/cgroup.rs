@@ -22,6 +22,8 @@ pub struct CgroupFacts {
     pub nr_throttled: Option<u64>,
     pub throttled_ns: Option<u64>,
     pub memory_peak_bytes: Option<u64>,
+    /// Processes the OOM killer has killed in this cgroup.
+    pub oom_kills: Option<u64>,
 }
 
 fn read(path: &str) -> Option<String> {
@@ -73,6 +75,8 @@ fn v1() -> CgroupFacts {
         nr_throttled: stat_field(&cpu_stat, "nr_throttled"),
         throttled_ns: stat_field(&cpu_stat, "throttled_time"),
         memory_peak_bytes: read_num("/sys/fs/cgroup/memory/memory.max_usage_in_bytes"),
+        oom_kills: read("/sys/fs/cgroup/memory/memory.oom_control")
+            .and_then(|t| stat_field(&t, "oom_kill")),
     }
 }
 
@@ -102,6 +106,7 @@ fn v2() -> CgroupFacts {
         nr_throttled: stat_field(&cpu_stat, "nr_throttled"),
         throttled_ns: stat_field(&cpu_stat, "throttled_usec").map(|u| u * 1000),
         memory_peak_bytes: read_num(&format!("{base}/memory.peak")),
+        oom_kills: read(&format!("{base}/memory.events")).and_then(|t| stat_field(&t, "oom_kill")),
     }
 }
 

@@ -1,0 +1,238 @@
+//! What a benchmark container looks like: resources asked for (suite `[container]` table
+//! overridden by flags), checked against what the engine can enforce, then turned into
+//! the Engine API's create body.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use bollard::models::{ContainerCreateBody, HostConfig, ResourcesUlimits};
+use calibench_results::{AppliedLimits, EngineFacts};
+use calibench_suites::Network;
+
+use super::{LABEL_ROLE, LABEL_RUN_ID};
+
+/// Resources and isolation of the benchmark containers of one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContainerSpec {
+    /// An image the engine has; `None` means the host-mirror image.
+    pub image: Option<String>,
+    pub cpuset: Option<String>,
+    /// CPUs as NanoCpus (1e9 = one CPU). Never combined with CpuQuota/CpuPeriod.
+    pub nano_cpus: Option<i64>,
+    /// Memory limit in bytes; swap is set equal (no swap).
+    pub memory_bytes: Option<i64>,
+    pub pids_limit: Option<i64>,
+    /// Open-files limit (soft = hard); defaults to the host's, so both sides match.
+    pub nofile: i64,
+    pub network: Network,
+    pub privileged: bool,
+}
+
+impl ContainerSpec {
+    /// Limits the engine says it cannot enforce; empty when all can be.
+    pub fn unenforceable(&self, facts: &EngineFacts) -> Vec<String> {
+        let mut missing = Vec::new();
+        if self.nano_cpus.is_some() && !(facts.cpu_cfs_quota && facts.cpu_cfs_period) {
+            missing.push("cpus: the engine reports no CFS quota support (cpu_cfs_quota/cpu_cfs_period false)".to_string());
+        }
+        if self.cpuset.is_some() && !facts.cpu_set {
+            missing.push("cpuset: the engine reports no cpuset support".to_string());
+        }
+        if self.memory_bytes.is_some() && !facts.memory_limit {
+            missing.push("memory: the engine reports no memory limit support".to_string());
+        }
+        if self.memory_bytes.is_some() && !facts.swap_limit {
+            missing.push("memory swap: the engine cannot limit swap, so `no swap` cannot be enforced (enable swap accounting: swapaccount=1)".to_string());
+        }
+        if self.pids_limit.is_some() && !facts.pids_limit {
+            missing.push("pids_limit: the engine reports no pids limit support".to_string());
+        }
+        missing
+    }
+
+    /// Whether nothing pins or limits the container.
+    pub fn is_unlimited(&self) -> bool {
+        self.cpuset.is_none() && self.nano_cpus.is_none() && self.memory_bytes.is_none()
+    }
+
+    /// The create body for a container running `cmd` in `workdir`.
+    pub fn create_body(&self, ctx: &CreateContext<'_>) -> ContainerCreateBody {
+        let mut binds: Vec<String> = ctx.mirror_binds.clone();
+        binds.push(format!("{}:{}:ro", ctx.exe.display(), ctx.exe.display()));
+        binds.push(format!(
+            "{}:{}",
+            ctx.workdir.display(),
+            ctx.workdir.display()
+        ));
+        let mut security_opt = vec!["no-new-privileges".to_string()];
+        if self.privileged {
+            security_opt.clear();
+        }
+        let host_config = HostConfig {
+            binds: Some(binds),
+            nano_cpus: self.nano_cpus,
+            cpuset_cpus: self.cpuset.clone(),
+            memory: self.memory_bytes,
+            memory_swap: self.memory_bytes,
+            pids_limit: self.pids_limit,
+            ulimits: Some(vec![ResourcesUlimits {
+                name: Some("nofile".into()),
+                soft: Some(self.nofile),
+                hard: Some(self.nofile),
+            }]),
+            network_mode: Some(self.network.as_str().to_string()),
+            readonly_rootfs: Some(true),
+            tmpfs: Some(HashMap::from([(
+                "/tmp".to_string(),
+                "rw,exec,nosuid,size=1g".to_string(),
+            )])),
+            privileged: Some(self.privileged),
+            security_opt: Some(security_opt),
+            auto_remove: Some(false),
+            ..Default::default()
+        };
+        ContainerCreateBody {
+            image: Some(ctx.image.to_string()),
+            cmd: Some(ctx.cmd.clone()),
+            env: Some(vec![
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into(),
+                "HOME=/tmp".into(),
+                "CALIBENCH_RUNTIME=docker".into(),
+            ]),
+            user: Some(ctx.user.clone()),
+            working_dir: Some(ctx.workdir.display().to_string()),
+            labels: Some(HashMap::from([
+                (LABEL_RUN_ID.to_string(), ctx.run_id.to_string()),
+                (LABEL_ROLE.to_string(), ctx.role.to_string()),
+            ])),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            tty: Some(false),
+            host_config: Some(host_config),
+            ..Default::default()
+        }
+    }
+}
+
+/// The per-container parts of a create body.
+pub struct CreateContext<'a> {
+    pub image: &'a str,
+    pub cmd: Vec<String>,
+    pub exe: &'a Path,
+    pub workdir: &'a Path,
+    pub mirror_binds: Vec<String>,
+    pub run_id: &'a str,
+    pub role: &'a str,
+    pub user: String,
+}
+
+/// The applied limits, read back from an inspected container's host config.
+pub fn applied_limits(hc: &HostConfig) -> AppliedLimits {
+    AppliedLimits {
+        nano_cpus: hc.nano_cpus.filter(|v| *v > 0),
+        cpu_quota: hc.cpu_quota.filter(|v| *v > 0),
+        cpu_period: hc.cpu_period.filter(|v| *v > 0),
+        cpuset_cpus: hc.cpuset_cpus.clone().filter(|s| !s.is_empty()),
+        memory_bytes: hc.memory.filter(|v| *v > 0),
+        memory_swap_bytes: hc.memory_swap.filter(|v| *v > 0),
+        pids_limit: hc.pids_limit.filter(|v| *v > 0),
+        nofile: hc
+            .ulimits
+            .as_ref()
+            .and_then(|u| u.iter().find(|l| l.name.as_deref() == Some("nofile")))
+            .and_then(|l| l.hard),
+        network_mode: hc.network_mode.clone(),
+        readonly_rootfs: hc.readonly_rootfs.unwrap_or(false),
+        privileged: hc.privileged.unwrap_or(false),
+        security_opt: hc.security_opt.clone().unwrap_or_default(),
+    }
+}
+
+/// The soft open-files limit of this process (so the container gets the same).
+pub fn host_nofile() -> i64 {
+    // SAFETY: rlimit is plain data filled by the kernel.
+    let mut rl: libc::rlimit = unsafe { std::mem::zeroed() };
+    // SAFETY: valid pointer to an rlimit.
+    let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) };
+    if rc == 0 {
+        i64::try_from(rl.rlim_cur).unwrap_or(1_048_576)
+    } else {
+        1024
+    }
+}
+
+/// `uid:gid` of this process, so files written in the work directory match both sides.
+pub fn current_user() -> String {
+    // SAFETY: getuid/getgid cannot fail.
+    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+    format!("{uid}:{gid}")
+}
+
+/// Canonical form of the work directory and binary (bind mounts need real paths).
+pub fn real_path(p: &Path) -> PathBuf {
+    p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> ContainerSpec {
+        ContainerSpec {
+            image: None,
+            cpuset: Some("0".into()),
+            nano_cpus: Some(1_000_000_000),
+            memory_bytes: Some(512 << 20),
+            pids_limit: None,
+            nofile: 1024,
+            network: Network::Host,
+            privileged: false,
+        }
+    }
+
+    #[test]
+    fn unenforceable_limits_are_named() {
+        let mut facts = EngineFacts {
+            cpu_cfs_quota: true,
+            cpu_cfs_period: true,
+            cpu_set: true,
+            memory_limit: true,
+            swap_limit: false,
+            pids_limit: true,
+            ..Default::default()
+        };
+        let missing = spec().unenforceable(&facts);
+        assert_eq!(missing.len(), 1);
+        assert!(missing[0].starts_with("memory swap"));
+        facts.swap_limit = true;
+        assert!(spec().unenforceable(&facts).is_empty());
+    }
+
+    #[test]
+    fn body_sets_swap_equal_to_memory_and_no_quota() {
+        let ctx = CreateContext {
+            image: "img",
+            cmd: vec!["x".into()],
+            exe: Path::new("/bin/calibench"),
+            workdir: Path::new("/work"),
+            mirror_binds: vec![],
+            run_id: "r",
+            role: "benchmark",
+            user: "0:0".into(),
+        };
+        let body = spec().create_body(&ctx);
+        let hc = body.host_config.unwrap_or_default();
+        assert_eq!(hc.memory, hc.memory_swap);
+        assert_eq!(hc.cpu_quota, None);
+        assert_eq!(hc.cpu_period, None);
+        assert_eq!(hc.readonly_rootfs, Some(true));
+        assert_eq!(hc.security_opt, Some(vec!["no-new-privileges".to_string()]));
+        assert_eq!(
+            body.labels
+                .unwrap_or_default()
+                .get(LABEL_RUN_ID)
+                .map(String::as_str),
+            Some("r")
+        );
+    }
+}

@@ -1,0 +1,313 @@
+//! The Docker executor against the real engine: pinned and enforced limits, read back
+//! from the engine and seen from inside; failures, timeouts, OOM and cleanup.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{
+    calibench_bin, containers_of_run, docker_available_or_skip, json, spooled_run_id,
+    workspace_root, Scratch,
+};
+
+#[test]
+fn smoke_suite_runs_on_both_sides_with_limits_read_back() {
+    if !docker_available_or_skip("smoke_suite_runs_on_both_sides_with_limits_read_back") {
+        return;
+    }
+    let s = Scratch::new();
+    let out = s
+        .calibench()
+        .args([
+            "run",
+            "--runtime",
+            "both",
+            "--cpus",
+            "1",
+            "--memory",
+            "512m",
+            "--cpuset",
+            "0",
+            "--json",
+            "--quiet",
+            "--suite",
+        ])
+        .arg(workspace_root().join("suites/smoke.toml"))
+        .output()
+        .expect("calibench runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = json(&out);
+    let run_id = run["run_id"].as_str().expect("run id").to_string();
+    let engine = &run["environment"]["engine"];
+    assert!(
+        engine["engine_version"]
+            .as_str()
+            .is_some_and(|v| !v.is_empty()),
+        "{engine}"
+    );
+    let benchmarks = run["benchmarks"].as_array().expect("benchmarks");
+    assert_eq!(benchmarks.len(), 8);
+    for name in ["cpu-kernel", "gzip-4mib", "sort-100k", "spawn-true"] {
+        for runtime in ["host", "docker"] {
+            let b = benchmarks
+                .iter()
+                .find(|b| b["name"] == name && b["runtime"] == runtime)
+                .unwrap_or_else(|| panic!("{name} on {runtime} missing"));
+            assert_eq!(b["status"], "ok", "{b}");
+            assert!(b["n"].as_u64().unwrap_or(0) >= 10);
+            assert_eq!(b["execution_environment"]["pinned_cpus"], "0");
+            if runtime == "docker" {
+                let limits = &b["execution_environment"]["limits"];
+                assert_eq!(limits["nano_cpus"], 1_000_000_000i64, "{limits}");
+                assert_eq!(limits["memory_bytes"], 512i64 << 20);
+                assert_eq!(limits["memory_swap_bytes"], 512i64 << 20);
+                assert_eq!(limits["cpuset_cpus"], "0");
+                assert_eq!(limits["cpu_quota"], serde_json::Value::Null);
+                assert_eq!(limits["readonly_rootfs"], true);
+                let cgroup = &b["execution_environment"]["cgroup"];
+                assert!(cgroup["cpu_usage_ns"].as_u64().unwrap_or(0) > 0, "{cgroup}");
+                assert!(b["execution_environment"]["container_id"]
+                    .as_str()
+                    .is_some());
+            }
+        }
+    }
+    assert!(
+        containers_of_run(&run_id).is_empty(),
+        "containers left behind"
+    );
+}
+
+fn cgroup_seen_inside(cpus: &str) -> serde_json::Value {
+    let s = Scratch::new();
+    let bin = calibench_bin();
+    let suite = s.suite(
+        "cgroup.toml",
+        &format!(
+            "[suite]\nname = \"cgroup\"\nwarmup = 0\nmin_runs = 1\ntime_budget = \"0s\"\n[[benchmark]]\nname = \"limits\"\ncommand = [\"sh\", \"-c\", \"'{}' probe cgroup > cgroup-$CALIBENCH_RUNTIME.json\"]\n",
+            bin.display()
+        ),
+    );
+    let out = s
+        .calibench()
+        .args([
+            "run",
+            "--runtime",
+            "docker",
+            "--cpus",
+            cpus,
+            "--memory",
+            "256m",
+            "--cpuset",
+            "0",
+            "--quiet",
+            "--suite",
+        ])
+        .arg(&suite)
+        .output()
+        .expect("calibench runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(s.path().join("cgroup-docker.json"))
+        .expect("the probe wrote its facts");
+    serde_json::from_str(&text).expect("cgroup facts are JSON")
+}
+
+#[test]
+fn a_probe_inside_the_container_sees_the_limits_asked_for() {
+    if !docker_available_or_skip("a_probe_inside_the_container_sees_the_limits_asked_for") {
+        return;
+    }
+    let facts = cgroup_seen_inside("0.5");
+    assert_eq!(facts["memory_limit_bytes"], 256u64 << 20, "{facts}");
+    assert_eq!(facts["cpuset"], "0", "{facts}");
+    let quota = facts["cpu_quota_us"].as_f64().expect("a CPU quota");
+    let period = facts["cpu_period_us"].as_f64().expect("a CPU period");
+    assert!((quota / period - 0.5).abs() < 1e-9, "{facts}");
+    if facts["version"] == 1 {
+        assert_eq!(
+            facts["memory_swap_limit_bytes"],
+            256u64 << 20,
+            "no swap: {facts}"
+        );
+    }
+}
+
+#[test]
+fn failures_and_timeouts_in_the_container_leave_no_container_behind() {
+    if !docker_available_or_skip("failures_and_timeouts_in_the_container_leave_no_container_behind")
+    {
+        return;
+    }
+    let s = Scratch::new();
+    let suite = s.suite(
+        "bad.toml",
+        "[suite]\nname = \"bad\"\nwarmup = 0\nmin_runs = 2\ntime_budget = \"0s\"\ntimeout = \"1s\"\n\
+         [[benchmark]]\nname = \"fails\"\ncommand = [\"sh\", \"-c\", \"echo nope >&2; exit 4\"]\n\
+         [[benchmark]]\nname = \"hangs\"\ncommand = [\"sleep\", \"30\"]\n\
+         [[benchmark]]\nname = \"works\"\ncommand = [\"true\"]\n",
+    );
+    let out = s
+        .calibench()
+        .args(["run", "--runtime", "docker", "--json", "--quiet", "--suite"])
+        .arg(&suite)
+        .output()
+        .expect("calibench runs");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = json(&out);
+    let b = |n: &str| {
+        run["benchmarks"]
+            .as_array()
+            .and_then(|a| a.iter().find(|b| b["name"] == n).cloned())
+            .unwrap_or_default()
+    };
+    assert!(b("fails")["failure"]
+        .as_str()
+        .unwrap_or("")
+        .contains("exited with status 4"));
+    assert!(b("fails")["failure"]
+        .as_str()
+        .unwrap_or("")
+        .contains("nope"));
+    assert!(b("hangs")["failure"]
+        .as_str()
+        .unwrap_or("")
+        .contains("timed out"));
+    assert_eq!(b("works")["status"], "ok");
+    assert!(containers_of_run(run["run_id"].as_str().unwrap_or("")).is_empty());
+}
+
+#[test]
+fn exceeding_the_memory_limit_is_reported_as_oom_killed() {
+    if !docker_available_or_skip("exceeding_the_memory_limit_is_reported_as_oom_killed") {
+        return;
+    }
+    let s = Scratch::new();
+    let suite = s.suite(
+        "oom.toml",
+        "[suite]\nname = \"oom\"\nwarmup = 0\nmin_runs = 2\ntime_budget = \"0s\"\n\
+         [[benchmark]]\nname = \"hog\"\ncommand = [\"python3\", \"-c\", \"b = bytearray(400 * 1024 * 1024); print(len(b))\"]\n",
+    );
+    let out = s
+        .calibench()
+        .args([
+            "run",
+            "--runtime",
+            "docker",
+            "--memory",
+            "96m",
+            "--json",
+            "--quiet",
+            "--suite",
+        ])
+        .arg(&suite)
+        .output()
+        .expect("calibench runs");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = json(&out);
+    let hog = &run["benchmarks"][0];
+    assert_eq!(hog["status"], "failed", "{hog}");
+    assert!(
+        hog["failure"].as_str().unwrap_or("").contains("OOM-killed"),
+        "{hog}"
+    );
+    assert_eq!(hog["n"], 0, "an OOM-killed run is never a fast result");
+}
+
+#[test]
+fn sigint_mid_run_removes_the_container() {
+    if !docker_available_or_skip("sigint_mid_run_removes_the_container") {
+        return;
+    }
+    let s = Scratch::new();
+    let suite = s.suite(
+        "slow.toml",
+        "[suite]\nname = \"slow\"\nwarmup = 0\nmin_runs = 1\ntime_budget = \"0s\"\n[[benchmark]]\nname = \"nap\"\ncommand = [\"sleep\", \"60\"]\n",
+    );
+    let mut child = std::process::Command::new(calibench_bin())
+        .current_dir(s.path())
+        .env("CALIBENCH_HOME", s.path().join("state"))
+        .env("CALIBENCH_DATABASE_URL", s.db_url())
+        .args(["run", "--runtime", "docker", "--quiet", "--suite"])
+        .arg(&suite)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("calibench starts");
+    let run_id = spooled_run_id(&s, Duration::from_secs(30)).expect("the run spooled its start");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while containers_of_run(&run_id).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no container appeared"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // SAFETY: kill with a valid pid and signal has no memory-safety preconditions.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = child.wait().expect("calibench exits");
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        containers_of_run(&run_id).is_empty(),
+        "the container survived SIGINT"
+    );
+}
+
+#[test]
+fn without_an_engine_both_runs_host_only_and_docker_exits_3() {
+    let s = Scratch::new();
+    let suite = s.suite(
+        "one.toml",
+        "[suite]\nname = \"one\"\nwarmup = 0\nmin_runs = 2\ntime_budget = \"0s\"\n[[benchmark]]\nname = \"t\"\ncommand = [\"true\"]\n",
+    );
+    let missing = format!("unix://{}", s.path().join("no-docker.sock").display());
+    let both = s
+        .calibench()
+        .env("DOCKER_HOST", &missing)
+        .args(["run", "--runtime", "both", "--json", "--quiet", "--suite"])
+        .arg(&suite)
+        .output()
+        .expect("calibench runs");
+    assert_eq!(
+        both.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&both.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&both.stderr);
+    assert!(
+        stderr.contains("no Docker engine answers") && stderr.contains("host only"),
+        "{stderr}"
+    );
+    let run = json(&both);
+    assert_eq!(run["benchmarks"].as_array().map(Vec::len), Some(1));
+    assert_eq!(run["benchmarks"][0]["runtime"], "host");
+    let docker = s
+        .calibench()
+        .env("DOCKER_HOST", &missing)
+        .args(["run", "--runtime", "docker", "--quiet", "--suite"])
+        .arg(&suite)
+        .output()
+        .expect("calibench runs");
+    assert_eq!(docker.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&docker.stderr).contains("hint:"));
+}
