@@ -6,6 +6,8 @@ pub mod ids;
 pub mod model;
 pub mod spool;
 pub mod store;
+#[doc(hidden)]
+pub mod testing;
 
 pub use error::StoreError;
 pub use ids::RunId;

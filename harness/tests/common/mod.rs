@@ -118,3 +118,17 @@ pub fn spooled_run_id(s: &Scratch, wait: std::time::Duration) -> Option<String> 
     }
     None
 }
+
+/// A fresh PostgreSQL database for this test, or `None` (skipped outside CI).
+pub fn fresh_postgres(test: &str) -> Option<String> {
+    let admin = calibench_results::testing::postgres_admin_url(test)?;
+    let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
+    Some(
+        rt.block_on(calibench_results::testing::create_database(&admin))
+            .expect("test database created"),
+    )
+}
+
+/// A small, fast suite of real commands.
+pub const QUICK_SUITE: &str = "[suite]\nname = \"quick\"\nwarmup = 0\nmin_runs = 5\ntime_budget = \"0s\"\n\
+[[benchmark]]\nname = \"true\"\ncommand = [\"true\"]\n[[benchmark]]\nname = \"seq\"\ncommand = [\"seq\", \"1000\"]\n";

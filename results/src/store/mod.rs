@@ -3,11 +3,13 @@
 //! `sqlx::Any` cannot carry PostgreSQL arrays or timestamptz, so each backend has its own
 //! runtime-checked queries and its own migrations under `migrations/<backend>/`.
 
+mod postgres;
 mod sqlite;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use crate::error::StoreError;
@@ -54,12 +56,15 @@ pub struct StoreStatus {
 #[derive(Debug, Clone)]
 pub enum Store {
     Sqlite(SqliteStore),
+    Postgres(PgStore),
 }
 
 /// Opens (and migrates) the store at `url`.
 pub async fn open_store(url: &str) -> Result<Store, StoreError> {
     if url.starts_with("sqlite:") {
         Ok(Store::Sqlite(SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Store::Postgres(PgStore::open(url).await?))
     } else {
         Err(StoreError::UnsupportedUrl {
             url: redact_url(url),
@@ -73,18 +78,21 @@ impl Store {
         run.check_finite().map_err(StoreError::Invalid)?;
         match self {
             Store::Sqlite(s) => s.save_run(run).await,
+            Store::Postgres(s) => s.save_run(run).await,
         }
     }
 
     pub async fn load_run(&self, id: RunId) -> Result<Option<RunReport>, StoreError> {
         match self {
             Store::Sqlite(s) => s.load_run(id).await,
+            Store::Postgres(s) => s.load_run(id).await,
         }
     }
 
     pub async fn list_runs(&self, limit: i64) -> Result<Vec<RunListing>, StoreError> {
         match self {
             Store::Sqlite(s) => s.list_runs(limit).await,
+            Store::Postgres(s) => s.list_runs(limit).await,
         }
     }
 
@@ -93,18 +101,21 @@ impl Store {
     pub async fn resolve(&self, selector: &str) -> Result<Vec<RunId>, StoreError> {
         match self {
             Store::Sqlite(s) => s.resolve(selector).await,
+            Store::Postgres(s) => s.resolve(selector).await,
         }
     }
 
     pub async fn status(&self) -> Result<StoreStatus, StoreError> {
         match self {
             Store::Sqlite(s) => s.status().await,
+            Store::Postgres(s) => s.status().await,
         }
     }
 
     pub fn describe(&self) -> String {
         match self {
             Store::Sqlite(s) => s.describe(),
+            Store::Postgres(s) => s.describe(),
         }
     }
 }
