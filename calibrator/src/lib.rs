@@ -6,8 +6,10 @@
 
 pub mod bootstrap;
 pub mod error;
+pub mod overhead;
 pub mod summary;
 
-pub use bootstrap::{bootstrap_median_ci, ConfidenceInterval, DEFAULT_RESAMPLES};
+pub use bootstrap::{bootstrap_ci, bootstrap_median_ci, ConfidenceInterval, DEFAULT_RESAMPLES};
 pub use error::StatsError;
+pub use overhead::{adjust, paired_overhead, pairs_needed, verdict, Adjusted, Overhead, Verdict};
 pub use summary::{median, quantile, Summary};

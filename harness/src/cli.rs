@@ -27,6 +27,9 @@ pub enum Command {
     Run(RunArgs),
     /// List stored runs, newest first
     Runs(RunsArgs),
+    /// Measure what the container costs per dimension (paired, interleaved rounds) and
+    /// store the profile that adjusts later container results
+    Calibrate(CalibrateArgs),
     /// Show one stored run (a run id, a unique prefix of one, a tag, or `latest`)
     Show(ShowArgs),
     /// Store every spooled run (safe to repeat or interrupt)
@@ -44,6 +47,41 @@ pub enum Command {
     /// Measure one benchmark inside a container and stream events (used by the runner)
     #[command(hide = true)]
     Inner(InnerArgs),
+    /// Wait until killed (the main process of calibration containers)
+    #[command(hide = true)]
+    Idle,
+}
+
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// Take the container configuration from this suite's [container] table
+    #[arg(long, value_name = "FILE")]
+    pub suite: Option<PathBuf>,
+    /// Dimensions to measure
+    #[arg(long, value_delimiter = ',', default_value = "cpu,memory,io,latency")]
+    pub dimensions: Vec<String>,
+    /// Stop a probe once its 95 % CI half-width is at most this many percentage points
+    #[arg(long, value_name = "PCT", default_value_t = 0.5)]
+    pub target_ci: f64,
+    /// Time for the whole calibration, e.g. 4m or 90s
+    #[arg(long, value_name = "DUR", default_value = "4m")]
+    pub max_time: String,
+    /// At most this many rounds per probe
+    #[arg(long, default_value_t = 200)]
+    pub max_rounds: usize,
+    /// Host against host: the method's own false-positive behaviour (no Docker needed)
+    #[arg(long)]
+    pub aa: bool,
+    #[command(flatten)]
+    pub container: ContainerArgs,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Print the profile as one JSON document
+    #[arg(long)]
+    pub json: bool,
+    /// No progress output
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -93,20 +131,9 @@ pub struct DbArgs {
     pub db: Option<String>,
 }
 
-#[derive(Debug, Args)]
-pub struct RunArgs {
-    /// The suite file (TOML)
-    #[arg(long, value_name = "FILE")]
-    pub suite: PathBuf,
-    /// Label for this run, e.g. a release tag or a git sha; compare and gate select by it
-    #[arg(long, value_name = "T")]
-    pub tag: Option<String>,
-    /// Where to run: `both` when a Docker engine answers, else `host`
-    #[arg(long, value_enum)]
-    pub runtime: Option<RuntimeChoice>,
-    /// What the run is for
-    #[arg(long, value_enum, default_value = "local")]
-    pub context: ContextChoice,
+/// Container resources; they override the suite's `[container]` table.
+#[derive(Debug, Args, Clone)]
+pub struct ContainerArgs {
     /// Container CPU limit (NanoCpus), e.g. 1 or 0.5
     #[arg(long, value_name = "N")]
     pub cpus: Option<f64>,
@@ -122,6 +149,24 @@ pub struct RunArgs {
     /// An image the engine already has, instead of the host-mirror image
     #[arg(long, value_name = "REF")]
     pub image: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The suite file (TOML)
+    #[arg(long, value_name = "FILE")]
+    pub suite: PathBuf,
+    /// Label for this run, e.g. a release tag or a git sha; compare and gate select by it
+    #[arg(long, value_name = "T")]
+    pub tag: Option<String>,
+    /// Where to run: `both` when a Docker engine answers, else `host`
+    #[arg(long, value_enum)]
+    pub runtime: Option<RuntimeChoice>,
+    /// What the run is for
+    #[arg(long, value_enum, default_value = "local")]
+    pub context: ContextChoice,
+    #[command(flatten)]
+    pub container: ContainerArgs,
     #[command(flatten)]
     pub db: DbArgs,
     /// Print the run as one JSON document (schema in docs/json.md) instead of a table
@@ -168,4 +213,7 @@ pub struct ProbeArgs {
     /// Work size (probe-specific units)
     #[arg(long)]
     pub work: Option<u64>,
+    /// Directory IO probes write in (default: the current directory)
+    #[arg(long)]
+    pub dir: Option<std::path::PathBuf>,
 }

@@ -1,6 +1,8 @@
 //! calibench's harness: where and how benchmarks run (executors, sampling, environment
 //! capture, progress). The binary in `main.rs` is a thin layer over this library.
 
+pub mod adjust;
+pub mod calibrate;
 pub mod docker;
 pub mod environment;
 pub mod events;

@@ -4,6 +4,7 @@
 pub mod error;
 pub mod ids;
 pub mod model;
+pub mod profile;
 pub mod spool;
 pub mod store;
 #[doc(hidden)]
@@ -12,5 +13,6 @@ pub mod testing;
 pub use error::StoreError;
 pub use ids::RunId;
 pub use model::*;
+pub use profile::*;
 pub use spool::Spool;
 pub use store::{open_store, redact_url, RunListing, SaveOutcome, Store, StoreStatus};

@@ -1,8 +1,11 @@
 //! One module per subcommand.
 
+mod calibrate;
+mod container;
 mod db;
 mod gc;
 mod inner;
+mod interrupt;
 mod probe;
 mod run;
 mod runs;
@@ -15,6 +18,9 @@ pub fn dispatch(cli: Cli) -> Result<Exit, CliError> {
     match &cli.command {
         Command::Probe(args) => return probe::probe(args),
         Command::Inner(args) => return inner::inner(args),
+        Command::Idle => loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        },
         _ => {}
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -31,6 +37,7 @@ pub fn dispatch(cli: Cli) -> Result<Exit, CliError> {
             command: DbCommand::Status(args),
         } => db::status(&args, &rt),
         Command::Gc => gc::gc(&rt),
-        Command::Probe(_) | Command::Inner(_) => Ok(Exit::Ok),
+        Command::Calibrate(args) => calibrate::calibrate(&args, &rt),
+        Command::Probe(_) | Command::Inner(_) | Command::Idle => Ok(Exit::Ok),
     }
 }

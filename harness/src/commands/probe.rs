@@ -19,7 +19,11 @@ pub fn probe(args: &ProbeArgs) -> Result<Exit, CliError> {
             ProbeKind::names().join(", ")
         ))
     })?;
-    let report = kind.run(args.work).map_err(|e| CliError {
+    let dir = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| std::path::PathBuf::from("."));
+    let report = kind.run(args.work, &dir).map_err(|e| CliError {
         exit: Exit::Failed,
         error: anyhow::anyhow!(e),
     })?;

@@ -3,32 +3,32 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use calibench::docker::cleanup::remove_labelled;
-use calibench::docker::engine::{connect, Engine};
-use calibench::docker::image::{ensure_image, host_layout, mirror_binds};
-use calibench::docker::spec::{host_nofile, real_path, ContainerSpec};
+use calibench::adjust::apply_profile;
+use calibench::calibrate::profile_key;
+use calibench::docker::engine::Engine;
+use calibench::docker::spec::{real_path, ContainerSpec};
 use calibench::environment::{capture_git, capture_host};
 use calibench::executor::docker::DockerExecutor;
 use calibench::executor::host::HostExecutor;
 use calibench::executor::Executor;
 use calibench::exit::{CliError, Exit, ExitContext};
-use calibench::launch::{interrupt, interrupted, parse_cpu_list, HostLauncher};
+use calibench::launch::{interrupted, parse_cpu_list, HostLauncher};
 use calibench::output::progress::Progress;
 use calibench::output::table::run_table;
 use calibench::paths::{database_url, spool};
 use calibench::runner::{run_suite, RunIdentity};
-use calibench_results::{open_store, redact_url, Environment, RunId, RunReport};
-use calibench_suites::units::parse_size;
-use calibench_suites::{load_suite, Network, Suite};
+use calibench_results::{open_store, redact_url, Environment, RunId, RunReport, Store};
+use calibench_suites::{load_suite, Suite};
 use tokio::runtime::Runtime;
 
-use crate::cli::{NetworkChoice, RunArgs, RuntimeChoice};
+use super::container::{container_spec, engine_for, factory};
+use super::interrupt;
+use crate::cli::{RunArgs, RuntimeChoice};
 
 /// The validated plan of one run.
 struct RunPlan {
     suite: Suite,
     base_dir: PathBuf,
-    cpuset: Option<String>,
     /// `None`: both when an engine answers, else host.
     runtime: Option<RuntimeChoice>,
     container: ContainerSpec,
@@ -37,55 +37,10 @@ struct RunPlan {
 fn plan(args: &RunArgs) -> Result<RunPlan, CliError> {
     let base_dir = std::env::current_dir().or_environment()?;
     let suite = load_suite(&args.suite, &base_dir).or_bad_input()?;
-    let bad = |m: String| CliError::bad_input(anyhow::anyhow!(m));
-    let cpuset = args
-        .cpuset
-        .clone()
-        .or_else(|| suite.container.cpuset.clone());
-    if let Some(set) = &cpuset {
-        if parse_cpu_list(set).is_none() {
-            return Err(bad(format!(
-                "--cpuset `{set}` is not a CPU list (examples: 0, 0-1, 0,2)"
-            )));
-        }
-    }
-    let cpus = args.cpus.or(suite.container.cpus);
-    if let Some(c) = cpus {
-        if !(c.is_finite() && c > 0.0) {
-            return Err(bad(format!(
-                "--cpus {c} must be a positive number such as 1 or 0.5"
-            )));
-        }
-    }
-    let memory = match &args.memory {
-        Some(m) => Some(parse_size(m).map_err(|e| bad(format!("--memory: {e}")))?),
-        None => suite.container.memory_bytes,
-    };
-    if memory.is_some_and(|m| m < 6 << 20) {
-        return Err(bad("--memory must be at least 6m (Docker's minimum)".into()));
-    }
-    let network = match args.network {
-        Some(NetworkChoice::Host) => Network::Host,
-        Some(NetworkChoice::Bridge) => Network::Bridge,
-        None => suite.container.network.unwrap_or(Network::Host),
-    };
-    let container = ContainerSpec {
-        image: args.image.clone().or_else(|| suite.container.image.clone()),
-        cpuset: cpuset.clone(),
-        nano_cpus: cpus.map(|c| (c * 1e9).round() as i64),
-        memory_bytes: memory.map(|m| m as i64),
-        pids_limit: suite.container.pids_limit,
-        nofile: suite
-            .container
-            .nofile
-            .map_or_else(host_nofile, |n| n as i64),
-        network,
-        privileged: suite.container.privileged,
-    };
+    let container = container_spec(&args.container, &suite.container)?;
     Ok(RunPlan {
         suite,
         base_dir,
-        cpuset,
         runtime: args.runtime,
         container,
     })
@@ -100,15 +55,8 @@ fn docker_side(
     if plan.runtime == Some(RuntimeChoice::Host) {
         return Ok(None);
     }
-    match rt.block_on(connect()) {
+    match engine_for(&plan.container, rt) {
         Ok(engine) => {
-            let missing = plan.container.unenforceable(&engine.facts);
-            if !missing.is_empty() {
-                return Err(CliError::environment(anyhow::anyhow!(
-                    "this Docker engine cannot enforce what the run asks for:\n  - {}\n  hint: drop the limit, or run on an engine that enforces it",
-                    missing.join("\n  - ")
-                )));
-            }
             if plan.container.is_unlimited() {
                 notices.push("the container runs without CPU or memory limits (no cpuset, cpus or memory given)".into());
             }
@@ -120,11 +68,21 @@ fn docker_side(
             }
             Ok(Some(engine))
         }
-        Err(e) if plan.runtime == Some(RuntimeChoice::Docker) => Err(CliError::environment(e)),
+        Err(e)
+            if plan.runtime == Some(RuntimeChoice::Docker)
+                || e.error
+                    .downcast_ref::<calibench::docker::engine::EngineUnreachable>()
+                    .is_none() =>
+        {
+            Err(e)
+        }
         Err(e) => {
+            let socket = e
+                .error
+                .downcast_ref::<calibench::docker::engine::EngineUnreachable>()
+                .map_or_else(String::new, |u| u.socket.clone());
             notices.push(format!(
-                "no Docker engine answers at {}: running on the host only",
-                e.socket
+                "no Docker engine answers at {socket}: running on the host only"
             ));
             Ok(None)
         }
@@ -140,55 +98,65 @@ pub fn run(args: &RunArgs, rt: &Runtime) -> Result<Exit, CliError> {
     };
     let mut notices = Vec::new();
     let engine = docker_side(&plan, rt, &mut notices)?;
-    for n in &notices {
-        eprintln!("note: {n}");
-    }
     let exe = real_path(&std::env::current_exe().or_environment()?);
+    let host = capture_host();
+    let url = database_url(args.db.db.as_deref());
+    let store = rt.block_on(open_store(&url));
+
     let mut executors: Vec<Box<dyn Executor>> = Vec::new();
     if plan.runtime != Some(RuntimeChoice::Docker) {
         executors.push(Box::new(HostExecutor {
             launcher: HostLauncher {
                 exe: exe.clone(),
                 base_dir: plan.base_dir.clone(),
-                cpus: plan.cpuset.as_deref().and_then(parse_cpu_list),
+                cpus: plan.container.cpuset.as_deref().and_then(parse_cpu_list),
                 runtime_label: "host",
             },
-            cpuset: plan.cpuset.clone(),
+            cpuset: plan.container.cpuset.clone(),
         }));
     }
+    let mut profile = None;
     if let Some(engine) = &engine {
-        let (image, image_id) = rt
-            .block_on(ensure_image(
-                &engine.docker,
-                plan.container.image.as_deref(),
-            ))
-            .or_environment()?;
+        let (factory, image_id) = factory(
+            engine,
+            &plan.container,
+            &exe,
+            &plan.base_dir,
+            identity.run_id.to_string(),
+            "benchmark",
+            rt,
+        )?;
         executors.push(Box::new(DockerExecutor {
             engine: engine.clone(),
             handle: rt.handle().clone(),
             spec: plan.container.clone(),
-            mirror_binds: if plan.container.image.is_none() {
-                mirror_binds(&host_layout(std::path::Path::new("/")))
-            } else {
-                Vec::new()
-            },
-            image,
+            image: factory.image,
             image_id,
+            mirror_binds: factory.mirror_binds,
             exe: exe.clone(),
-            workdir: real_path(&plan.base_dir),
+            workdir: factory.workdir,
             run_id: identity.run_id,
             role: "benchmark",
         }));
+        profile = find_profile(
+            store.as_ref().ok(),
+            &profile_key(&host, &engine.facts, &plan.container),
+            rt,
+            &mut notices,
+        );
+    }
+    for n in &notices {
+        eprintln!("note: {n}");
     }
     let environment = Environment {
-        host: capture_host(),
+        host,
         harness_version: env!("CARGO_PKG_VERSION").to_string(),
         git: capture_git(&plan.base_dir),
         engine: engine.as_ref().map(|e| e.facts.clone()),
     };
     let spool = spool();
     let spool_path = spool.path_of(identity.run_id);
-    let cleanup_done = install_interrupt_handler(rt, engine.clone(), identity.run_id);
+    let cleanup_done = interrupt::install(rt, engine.clone(), identity.run_id.to_string());
 
     let units: HashMap<String, String> = plan
         .suite
@@ -207,7 +175,7 @@ pub fn run(args: &RunArgs, rt: &Runtime) -> Result<Exit, CliError> {
             spool_error.get_or_insert(e);
         }
     };
-    let (report, executor_error) = run_suite(
+    let (mut report, executor_error) = run_suite(
         &plan.suite,
         &identity,
         environment,
@@ -220,6 +188,9 @@ pub fn run(args: &RunArgs, rt: &Runtime) -> Result<Exit, CliError> {
     if let Some(e) = spool_error {
         eprintln!("warning: could not write the spool: {e}");
     }
+    if let Some(p) = &profile {
+        apply_profile(&mut report, p);
+    }
     spool.write(&report).or_environment()?;
     if interrupted() {
         // Wait for the handler to finish removing this run's containers.
@@ -231,8 +202,13 @@ pub fn run(args: &RunArgs, rt: &Runtime) -> Result<Exit, CliError> {
         return Ok(Exit::Interrupted);
     }
 
-    let url = database_url(args.db.db.as_deref());
-    let stored = rt.block_on(async { open_store(&url).await?.save_run(&report).await });
+    let stored = match &store {
+        Ok(s) => rt.block_on(s.save_run(&report)),
+        Err(e) => Err(calibench_results::StoreError::Unreachable {
+            url: redact_url(&url),
+            message: e.to_string(),
+        }),
+    };
     let mut exit = if report.has_failures() {
         Exit::Failed
     } else {
@@ -268,37 +244,35 @@ pub fn run(args: &RunArgs, rt: &Runtime) -> Result<Exit, CliError> {
     Ok(exit)
 }
 
-/// On SIGINT or SIGTERM: stop the run (the run in flight is killed and this run's
-/// containers removed); the main thread then spools what was measured and exits 130.
-/// A second signal exits at once.
-fn install_interrupt_handler(
+/// The calibration profile for this configuration, or a notice saying why there is none.
+fn find_profile(
+    store: Option<&Store>,
+    key: &str,
     rt: &Runtime,
-    engine: Option<Engine>,
-    run_id: RunId,
-) -> std::sync::mpsc::Receiver<()> {
-    let (done, cleanup_done) = std::sync::mpsc::channel();
-    rt.spawn(async move {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => return,
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+    notices: &mut Vec<String>,
+) -> Option<calibench_results::CalibrationProfile> {
+    let Some(store) = store else {
+        notices.push("the store is unreachable, so no calibration profile can be looked up: container results are not adjusted".into());
+        return None;
+    };
+    match rt.block_on(store.find_profile(key)) {
+        Ok(Some(p)) => {
+            notices.push(format!(
+                "container results adjusted with calibration profile {} ({})",
+                p.profile_id,
+                p.created_at.format("%Y-%m-%d %H:%M UTC")
+            ));
+            Some(p)
         }
-        interrupt();
-        if let Some(engine) = engine {
-            let id = run_id.to_string();
-            if let Err(e) = remove_labelled(&engine.docker, Some(&id)).await {
-                eprintln!("warning: removing this run's containers failed ({e}); `calibench gc` removes them");
-            }
+        Ok(None) => {
+            notices.push("no calibration profile matches this host, engine and container configuration: container results are not adjusted (run `calibench calibrate` with the same container flags)".into());
+            None
         }
-        let _ = done.send(());
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+        Err(e) => {
+            notices.push(format!(
+                "looking up a calibration profile failed ({e}): container results are not adjusted"
+            ));
+            None
         }
-        std::process::exit(Exit::Interrupted.code());
-    });
-    cleanup_done
+    }
 }

@@ -4,6 +4,7 @@
 pub mod cleanup;
 pub mod engine;
 pub mod image;
+pub mod launch;
 pub mod spec;
 
 /// Label on every container calibench creates: the run it belongs to.

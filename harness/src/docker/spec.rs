@@ -26,6 +26,11 @@ pub struct ContainerSpec {
     pub nofile: i64,
     pub network: Network,
     pub privileged: bool,
+    /// Read-only root filesystem (benchmark containers); calibration sessions need a
+    /// writable layer to measure it.
+    pub readonly_rootfs: bool,
+    /// Extra security options, e.g. `seccomp=unconfined` for a calibration variant.
+    pub extra_security_opt: Vec<String>,
 }
 
 impl ContainerSpec {
@@ -50,6 +55,21 @@ impl ContainerSpec {
         missing
     }
 
+    /// What identifies this configuration in a calibration profile key: the resources
+    /// and isolation that change what the container costs.
+    pub fn key_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "image": self.image.as_deref().unwrap_or("host-mirror"),
+            "cpuset": self.cpuset,
+            "nano_cpus": self.nano_cpus,
+            "memory_bytes": self.memory_bytes,
+            "pids_limit": self.pids_limit,
+            "nofile": self.nofile,
+            "network": self.network.as_str(),
+            "privileged": self.privileged,
+        })
+    }
+
     /// Whether nothing pins or limits the container.
     pub fn is_unlimited(&self) -> bool {
         self.cpuset.is_none() && self.nano_cpus.is_none() && self.memory_bytes.is_none()
@@ -68,6 +88,7 @@ impl ContainerSpec {
         if self.privileged {
             security_opt.clear();
         }
+        security_opt.extend(self.extra_security_opt.iter().cloned());
         let host_config = HostConfig {
             binds: Some(binds),
             nano_cpus: self.nano_cpus,
@@ -81,7 +102,7 @@ impl ContainerSpec {
                 hard: Some(self.nofile),
             }]),
             network_mode: Some(self.network.as_str().to_string()),
-            readonly_rootfs: Some(true),
+            readonly_rootfs: Some(self.readonly_rootfs),
             tmpfs: Some(HashMap::from([(
                 "/tmp".to_string(),
                 "rw,exec,nosuid,size=1g".to_string(),
@@ -187,6 +208,8 @@ mod tests {
             nofile: 1024,
             network: Network::Host,
             privileged: false,
+            readonly_rootfs: true,
+            extra_security_opt: Vec::new(),
         }
     }
 

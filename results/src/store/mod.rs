@@ -15,6 +15,7 @@ pub use sqlite::SqliteStore;
 use crate::error::StoreError;
 use crate::ids::RunId;
 use crate::model::RunReport;
+use crate::profile::CalibrationProfile;
 
 /// Default store when neither `--db` nor `CALIBENCH_DATABASE_URL` is given.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://.calibench/results.db";
@@ -109,6 +110,22 @@ impl Store {
         match self {
             Store::Sqlite(s) => s.status().await,
             Store::Postgres(s) => s.status().await,
+        }
+    }
+
+    /// Stores a calibration profile (replacing one with the same id).
+    pub async fn save_profile(&self, p: &CalibrationProfile) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.save_profile(p).await,
+            Store::Postgres(s) => s.save_profile(p).await,
+        }
+    }
+
+    /// The newest non-A/A profile with this key.
+    pub async fn find_profile(&self, key: &str) -> Result<Option<CalibrationProfile>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.find_profile(key).await,
+            Store::Postgres(s) => s.find_profile(key).await,
         }
     }
 

@@ -10,6 +10,7 @@ use super::{from_micros, micros, RunListing, SaveOutcome, StoreStatus};
 use crate::error::StoreError;
 use crate::ids::RunId;
 use crate::model::*;
+use crate::profile::CalibrationProfile;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 
@@ -249,6 +250,35 @@ impl SqliteStore {
             }
         };
         ids.iter().map(|s| parse_id(s.clone())).collect()
+    }
+
+    pub async fn save_profile(&self, p: &CalibrationProfile) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO calibration_profile (id, profile_key, created_at, host_fingerprint, engine, container, profile)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET profile = excluded.profile",
+        )
+        .bind(&p.profile_id)
+        .bind(if p.aa { format!("aa:{}", p.profile_key) } else { p.profile_key.clone() })
+        .bind(micros(p.created_at))
+        .bind(&p.host_fingerprint)
+        .bind(serde_json::to_string(&p.engine)?)
+        .bind(serde_json::to_string(&p.container)?)
+        .bind(serde_json::to_string(p)?)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn find_profile(&self, key: &str) -> Result<Option<CalibrationProfile>, StoreError> {
+        let body: Option<String> = sqlx::query_scalar(
+            "SELECT profile FROM calibration_profile WHERE profile_key = ? ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        body.map(|b| serde_json::from_str(&b).map_err(StoreError::from))
+            .transpose()
     }
 
     pub async fn status(&self) -> Result<StoreStatus, StoreError> {

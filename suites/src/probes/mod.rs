@@ -5,8 +5,12 @@
 
 pub mod cgroup;
 mod cpu;
+mod io;
+mod latency;
+pub mod memory;
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -16,19 +20,50 @@ use crate::model::Dimension;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProbeKind {
-    /// Integer and floating-point kernel on one thread.
+    /// Integer and floating-point kernel on one thread (seconds).
     Cpu,
-    /// The same kernel on every CPU the process may use.
+    /// The same kernel on every CPU the process may use (seconds).
     CpuThreads,
+    /// STREAM-style triad over arrays spanning ≥ 4× the last-level cache (seconds).
+    MemoryTriad,
+    /// First touch of a large buffer (seconds).
+    MemoryTouch,
+    /// 4 KiB write + fdatasync, median latency (seconds).
+    IoFsync,
+    /// Sequential write, sync, cache drop, read (seconds).
+    IoSeq,
+    /// Raw `getppid` syscall, mean latency (seconds).
+    Syscall,
+    /// Loopback TCP ping-pong, median round trip (seconds).
+    TcpPingpong,
+    /// fork+exec+reap of `true`, mean (seconds).
+    Spawn,
 }
 
 impl ProbeKind {
-    pub const ALL: [ProbeKind; 2] = [ProbeKind::Cpu, ProbeKind::CpuThreads];
+    pub const ALL: [ProbeKind; 9] = [
+        ProbeKind::Cpu,
+        ProbeKind::CpuThreads,
+        ProbeKind::MemoryTriad,
+        ProbeKind::MemoryTouch,
+        ProbeKind::IoFsync,
+        ProbeKind::IoSeq,
+        ProbeKind::Syscall,
+        ProbeKind::TcpPingpong,
+        ProbeKind::Spawn,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ProbeKind::Cpu => "cpu",
             ProbeKind::CpuThreads => "cpu-threads",
+            ProbeKind::MemoryTriad => "memory-triad",
+            ProbeKind::MemoryTouch => "memory-touch",
+            ProbeKind::IoFsync => "io-fsync",
+            ProbeKind::IoSeq => "io-seq",
+            ProbeKind::Syscall => "syscall",
+            ProbeKind::TcpPingpong => "tcp-pingpong",
+            ProbeKind::Spawn => "spawn",
         }
     }
 
@@ -44,30 +79,52 @@ impl ProbeKind {
     pub fn dimension(self) -> Dimension {
         match self {
             ProbeKind::Cpu | ProbeKind::CpuThreads => Dimension::Cpu,
+            ProbeKind::MemoryTriad | ProbeKind::MemoryTouch => Dimension::Memory,
+            ProbeKind::IoFsync | ProbeKind::IoSeq => Dimension::Io,
+            ProbeKind::Syscall | ProbeKind::TcpPingpong | ProbeKind::Spawn => Dimension::Latency,
         }
     }
 
-    /// Unit of the probe's figure.
+    /// Unit of the probe's figure: every probe reports seconds, so container/host
+    /// ratios of any probe read the same way (above 1: slower in the container).
     pub fn unit(self) -> &'static str {
-        match self {
-            ProbeKind::Cpu | ProbeKind::CpuThreads => "s",
-        }
+        "s"
     }
 
-    /// Work done when a suite does not say.
+    /// Work done when a suite does not say (units per probe: iterations, passes, MiB,
+    /// operations).
     pub fn default_work(self) -> u64 {
         match self {
             ProbeKind::Cpu | ProbeKind::CpuThreads => cpu::DEFAULT_WORK,
+            ProbeKind::MemoryTriad => 3,
+            ProbeKind::MemoryTouch => 128,
+            ProbeKind::IoFsync => 64,
+            ProbeKind::IoSeq => 32,
+            ProbeKind::Syscall => 200_000,
+            ProbeKind::TcpPingpong => 2_000,
+            ProbeKind::Spawn => 20,
         }
     }
 
-    /// Runs the probe in this process and reports its figure.
-    pub fn run(self, work: Option<u64>) -> Result<ProbeReport, String> {
+    /// Runs the probe in this process and reports its figure. IO probes work in `dir`.
+    pub fn run(self, work: Option<u64>, dir: &Path) -> Result<ProbeReport, String> {
         let work = work.unwrap_or_else(|| self.default_work());
-        let (value, extra) = match self {
+        let before = cgroup::current();
+        let (value, mut extra) = match self {
             ProbeKind::Cpu => (cpu::single(work), BTreeMap::new()),
             ProbeKind::CpuThreads => cpu::threads(work),
+            ProbeKind::MemoryTriad => memory::triad(work),
+            ProbeKind::MemoryTouch => memory::first_touch(work),
+            ProbeKind::IoFsync => io::fsync_latency(dir, work)?,
+            ProbeKind::IoSeq => io::sequential(dir, work)?,
+            ProbeKind::Syscall => (latency::syscall_loop(work), BTreeMap::new()),
+            ProbeKind::TcpPingpong => latency::tcp_pingpong(work)?,
+            ProbeKind::Spawn => (latency::spawn(work)?, BTreeMap::new()),
         };
+        let after = cgroup::current();
+        if let (Some(b), Some(a)) = (before.nr_throttled, after.nr_throttled) {
+            extra.insert("throttled_periods".to_string(), a.saturating_sub(b) as f64);
+        }
         if !value.is_finite() || value < 0.0 {
             return Err(format!(
                 "probe {} measured a non-finite value",
@@ -92,7 +149,7 @@ pub struct ProbeReport {
     pub value: f64,
     pub unit: String,
     pub work: u64,
-    /// Secondary figures (threads used, percentiles...).
+    /// Secondary figures (threads used, percentiles, throttled periods...).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extra: BTreeMap<String, f64>,
 }
@@ -104,5 +161,39 @@ impl ProbeReport {
             .lines()
             .rev()
             .find_map(|line| serde_json::from_str(line.trim()).ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_probe_runs_and_reports_a_positive_time() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for kind in ProbeKind::ALL {
+            let work = match kind {
+                ProbeKind::Cpu | ProbeKind::CpuThreads => 100_000,
+                ProbeKind::MemoryTriad => 1,
+                ProbeKind::MemoryTouch => 8,
+                ProbeKind::IoFsync => 4,
+                ProbeKind::IoSeq => 2,
+                ProbeKind::Syscall => 1_000,
+                ProbeKind::TcpPingpong => 50,
+                ProbeKind::Spawn => 2,
+            };
+            let r = kind
+                .run(Some(work), dir.path())
+                .unwrap_or_else(|e| panic!("{}: {e}", kind.as_str()));
+            assert!(r.value > 0.0, "{}: {}", kind.as_str(), r.value);
+            assert_eq!(ProbeKind::parse(&r.probe), Some(kind));
+        }
+    }
+
+    #[test]
+    fn reports_are_found_in_stdout() {
+        let line = r#"{"probe":"cpu","value":0.5,"unit":"s","work":3}"#;
+        let r = ProbeReport::from_stdout(&format!("noise\n{line}\n"));
+        assert_eq!(r.map(|r| r.work), Some(3));
     }
 }

@@ -1,0 +1,249 @@
+//! `calibench calibrate`: what the container costs on this host, per dimension, with
+//! confidence intervals; the profile that adjusts later container results.
+
+mod extras;
+pub mod probes;
+pub mod rounds;
+pub mod sides;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use calibench_calibrator::pairs_needed;
+use calibench_results::{
+    now, CalibrationProfile, DimensionOverhead, EngineFacts, HostEnvironment, ProbeOverhead,
+    SCHEMA_VERSION,
+};
+use calibench_suites::Dimension;
+
+use self::probes::{catalogue, is_representative, Variant};
+use self::rounds::{run_rounds, Limits, Side};
+use self::sides::{session_name, ContainerSide, HostSide};
+use crate::docker::launch::ContainerFactory;
+use crate::docker::spec::ContainerSpec;
+use crate::environment::fingerprint;
+use crate::launch::HostLauncher;
+
+/// A validated calibration request.
+#[derive(Debug, Clone)]
+pub struct CalibrationPlan {
+    pub dimensions: Vec<Dimension>,
+    /// Target half-width of each interval, percentage points.
+    pub target_ci_pp: f64,
+    pub max_time: Duration,
+    pub max_rounds: usize,
+    /// Host against host.
+    pub aa: bool,
+    pub spec: ContainerSpec,
+    pub profile_id: String,
+    pub seed: u64,
+}
+
+/// Key of a calibration profile: host fingerprint, engine facts that change container
+/// cost, and the container configuration.
+pub fn profile_key(host: &HostEnvironment, engine: &EngineFacts, spec: &ContainerSpec) -> String {
+    let security = engine.security_options.join(",");
+    let container = spec.key_json().to_string();
+    fingerprint(&[
+        &host.fingerprint,
+        &engine.engine_version,
+        &engine.cgroup_version,
+        &engine.cgroup_driver,
+        &engine.storage_driver,
+        &security,
+        &engine.kernel,
+        &engine.default_runtime,
+        &container,
+    ])
+}
+
+/// Progress lines for the user.
+pub type Report<'a> = &'a mut dyn FnMut(&str);
+
+/// Runs a calibration. `factory` is `None` only for A/A.
+pub fn calibrate(
+    plan: &CalibrationPlan,
+    host: &HostEnvironment,
+    engine: Option<&EngineFacts>,
+    host_launcher: HostLauncher,
+    factory: Option<(ContainerFactory, tokio::runtime::Handle)>,
+    report: Report<'_>,
+) -> Result<CalibrationProfile, String> {
+    let started = Instant::now();
+    // Keep time to remove the containers before the limit.
+    let teardown = (plan.max_time / 10).min(Duration::from_secs(3));
+    let hard_deadline = started + plan.max_time.saturating_sub(teardown);
+    let base_dir = host_launcher.base_dir.clone();
+    let probes = catalogue(&plan.dimensions);
+    let mut notes = Vec::new();
+    let mut host_side = HostSide {
+        launcher: host_launcher.clone(),
+    };
+    let mut other_host = HostSide {
+        launcher: host_launcher,
+    };
+    let mut container_side = None;
+    let mut memory = None;
+    let mut start_latency = None;
+    if let (false, Some((factory, handle))) = (plan.aa, factory.as_ref()) {
+        let mut sessions = HashMap::new();
+        let mut session_spec = plan.spec.clone();
+        // The writable layer is one of the things measured.
+        session_spec.readonly_rootfs = false;
+        report("starting the calibration containers");
+        let default = handle
+            .block_on(factory.start_session(&session_spec))
+            .map_err(|e| e.to_string())?;
+        sessions.insert(session_name(Variant::Default), default.clone());
+        if probes.iter().any(|p| p.variant == Variant::Unconfined) {
+            let mut unconfined = session_spec.clone();
+            unconfined
+                .extra_security_opt
+                .push("seccomp=unconfined".into());
+            let id = handle
+                .block_on(factory.start_session(&unconfined))
+                .map_err(|e| e.to_string())?;
+            sessions.insert(session_name(Variant::Unconfined), id);
+        }
+        if plan.dimensions.contains(&Dimension::Memory) {
+            report("measuring the memory footprint");
+            memory = Some(extras::memory_footprint(
+                &mut host_side,
+                factory,
+                handle,
+                &plan.spec,
+                &default,
+            )?);
+        }
+        if plan.dimensions.contains(&Dimension::Latency) {
+            report("measuring container start latency");
+            start_latency = Some(extras::start_latency(
+                &mut host_side,
+                factory,
+                handle,
+                &plan.spec,
+                plan.seed,
+            )?);
+        }
+        container_side = Some(ContainerSide {
+            factory: factory.clone(),
+            handle: handle.clone(),
+            sessions,
+            base_dir: base_dir.clone(),
+        });
+    }
+    let mut results = Vec::new();
+    let outcome = (|| -> Result<(), String> {
+        for (i, probe) in probes.iter().enumerate() {
+            let remaining = hard_deadline.saturating_duration_since(Instant::now());
+            let budget = remaining / (probes.len() - i) as u32;
+            let limits = Limits {
+                target_half_width_pp: plan.target_ci_pp,
+                budget,
+                hard_deadline,
+                min_rounds: 6,
+                max_rounds: plan.max_rounds,
+            };
+            let other: &mut dyn Side = match container_side.as_mut() {
+                Some(c) => c,
+                None => &mut other_host,
+            };
+            let rounds = run_rounds(probe, &mut host_side, other, limits, plan.seed ^ i as u64)?;
+            let o = rounds.overhead;
+            let throttled: Option<u64> = rounds
+                .container_reports
+                .iter()
+                .map(|r| r.extra.get("throttled_periods").map(|v| *v as u64))
+                .sum();
+            let median = |v: &[f64]| calibench_calibrator::median(v).unwrap_or(f64::NAN);
+            let result = ProbeOverhead {
+                dimension: probe.dimension().to_string(),
+                probe: probe.label.clone(),
+                host_median: median(&rounds.host),
+                container_median: median(&rounds.container),
+                overhead_pct: o.overhead * 100.0,
+                ci_low_pct: o.ci_low * 100.0,
+                ci_high_pct: o.ci_high * 100.0,
+                rounds: o.rounds,
+                verdict: o.verdict.as_str().to_string(),
+                stopped_by: rounds.stopped_by.as_str().to_string(),
+                seconds: rounds.seconds,
+                throttled_periods: throttled.filter(|_| !plan.aa),
+                pairs_for_1pct: pairs_needed(o.log_ratio_sd, 0.01),
+            };
+            report(&format!(
+                "{:<20} {:+7.2} % (95 % CI {:+.2} to {:+.2}) {} rounds, {}, stopped by {}",
+                result.probe,
+                result.overhead_pct,
+                result.ci_low_pct,
+                result.ci_high_pct,
+                result.rounds,
+                result.verdict,
+                result.stopped_by
+            ));
+            results.push((probe.clone(), result));
+        }
+        Ok(())
+    })();
+    if let (Some(side), Some((factory, handle))) = (container_side.as_ref(), factory.as_ref()) {
+        for id in side.sessions.values() {
+            if let Err(e) = handle.block_on(factory.stop_session(id)) {
+                notes.push(format!("removing container {id} failed: {e}"));
+            }
+        }
+    }
+    outcome?;
+    let dimensions = results
+        .iter()
+        .filter(|(p, _)| is_representative(p))
+        .map(|(_, r)| DimensionOverhead {
+            dimension: r.dimension.clone(),
+            probe: r.probe.clone(),
+            overhead_pct: r.overhead_pct,
+            ci_low_pct: r.ci_low_pct,
+            ci_high_pct: r.ci_high_pct,
+            verdict: r.verdict.clone(),
+            rounds: r.rounds,
+        })
+        .collect();
+    let memory_overhead_mb = memory
+        .as_ref()
+        .map(|m: &calibench_results::MemoryFootprint| {
+            m.container_cgroup_peak_mb - m.host_peak_rss_mb + m.shim_rss_mb.unwrap_or(0.0)
+        });
+    if memory.as_ref().is_some_and(|m| m.shim_rss_mb.is_none()) {
+        notes.push(
+            "the runtime shim's process was not found; memory_overhead_mb excludes it".into(),
+        );
+    }
+    let key = engine.map_or_else(|| "aa".to_string(), |e| profile_key(host, e, &plan.spec));
+    Ok(CalibrationProfile {
+        schema_version: SCHEMA_VERSION,
+        profile_id: plan.profile_id.clone(),
+        profile_key: key,
+        created_at: now(),
+        aa: plan.aa,
+        host_fingerprint: host.fingerprint.clone(),
+        engine: engine.cloned(),
+        container: if plan.aa {
+            serde_json::Value::Null
+        } else {
+            plan.spec.key_json()
+        },
+        target_ci_pct: plan.target_ci_pp,
+        max_time_s: plan.max_time.as_secs_f64(),
+        elapsed_s: started.elapsed().as_secs_f64(),
+        dimensions,
+        probes: results.into_iter().map(|(_, r)| r).collect(),
+        memory_overhead_mb,
+        memory,
+        start_latency,
+        notes,
+    })
+}
+
+/// Where the probes' scratch files go on the host.
+pub fn io_dir(base: &std::path::Path) -> PathBuf {
+    base.join(".calibench/io")
+}

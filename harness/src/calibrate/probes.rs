@@ -1,0 +1,127 @@
+//! The calibration probes per dimension, where each one runs, and which one stands for
+//! its dimension when container results are adjusted.
+
+use std::path::{Path, PathBuf};
+
+use calibench_suites::{Dimension, ProbeKind};
+
+/// Where on each side a probe runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// The container as configured; IO in the bind-mounted work directory.
+    Default,
+    /// IO on the container's writable (overlay) layer.
+    WritableLayer,
+    /// IO on a tmpfs (`/tmp` in the container, `/dev/shm` on the host).
+    Tmpfs,
+    /// A second container with `seccomp=unconfined`.
+    Unconfined,
+}
+
+/// One probe of a calibration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CalibrationProbe {
+    pub kind: ProbeKind,
+    pub variant: Variant,
+    pub work: Option<u64>,
+    pub label: String,
+}
+
+impl CalibrationProbe {
+    pub fn new(kind: ProbeKind, variant: Variant, work: Option<u64>) -> Self {
+        let suffix = match variant {
+            Variant::Default if kind.dimension() == Dimension::Io => "@bind",
+            Variant::Default => "",
+            Variant::WritableLayer => "@layer",
+            Variant::Tmpfs => "@tmpfs",
+            Variant::Unconfined => "@unconfined",
+        };
+        Self {
+            kind,
+            variant,
+            work,
+            label: format!("{}{suffix}", kind.as_str()),
+        }
+    }
+
+    pub fn dimension(&self) -> Dimension {
+        self.kind.dimension()
+    }
+
+    /// Directory the probe works in on the host (`base` is the work directory).
+    pub fn host_dir(&self, base: &Path) -> PathBuf {
+        match self.variant {
+            Variant::Tmpfs => PathBuf::from("/dev/shm/calibench-io"),
+            _ => base.join(".calibench/io"),
+        }
+    }
+
+    /// Directory the probe works in inside the container.
+    pub fn container_dir(&self, base: &Path) -> PathBuf {
+        match self.variant {
+            Variant::WritableLayer => PathBuf::from("/var/tmp/calibench-io"),
+            Variant::Tmpfs => PathBuf::from("/tmp/calibench-io"),
+            _ => base.join(".calibench/io"),
+        }
+    }
+}
+
+/// CPU work for calibration: four times a suite's default, so one run spans several
+/// CFS periods and a quota shows as throttling rather than fitting inside one period.
+const CPU_CALIBRATION_WORK: u64 = 4 * 12_000_000;
+
+/// The probes measured for `dimensions`, the representative of each dimension first.
+pub fn catalogue(dimensions: &[Dimension]) -> Vec<CalibrationProbe> {
+    let mut probes = Vec::new();
+    for d in dimensions {
+        let list: Vec<CalibrationProbe> = match d {
+            Dimension::Cpu => vec![
+                CalibrationProbe::new(ProbeKind::Cpu, Variant::Default, Some(CPU_CALIBRATION_WORK)),
+                CalibrationProbe::new(ProbeKind::CpuThreads, Variant::Default, None),
+            ],
+            Dimension::Memory => vec![
+                CalibrationProbe::new(ProbeKind::MemoryTriad, Variant::Default, None),
+                CalibrationProbe::new(ProbeKind::MemoryTouch, Variant::Default, None),
+            ],
+            Dimension::Io => vec![
+                CalibrationProbe::new(ProbeKind::IoFsync, Variant::Default, None),
+                CalibrationProbe::new(ProbeKind::IoFsync, Variant::WritableLayer, None),
+                CalibrationProbe::new(ProbeKind::IoFsync, Variant::Tmpfs, None),
+                CalibrationProbe::new(ProbeKind::IoSeq, Variant::Default, None),
+                CalibrationProbe::new(ProbeKind::IoSeq, Variant::WritableLayer, None),
+                CalibrationProbe::new(ProbeKind::IoSeq, Variant::Tmpfs, None),
+            ],
+            Dimension::Latency => vec![
+                CalibrationProbe::new(ProbeKind::Spawn, Variant::Default, None),
+                CalibrationProbe::new(ProbeKind::Syscall, Variant::Default, None),
+                CalibrationProbe::new(ProbeKind::Syscall, Variant::Unconfined, None),
+                CalibrationProbe::new(ProbeKind::TcpPingpong, Variant::Default, None),
+            ],
+        };
+        probes.extend(list);
+    }
+    probes
+}
+
+/// Whether `probe` stands for its dimension (the first of the dimension in the catalogue).
+pub fn is_representative(probe: &CalibrationProbe) -> bool {
+    catalogue(&[probe.dimension()]).first() == Some(probe)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_and_representatives() {
+        let all = catalogue(&Dimension::ALL);
+        let labels: Vec<&str> = all.iter().map(|p| p.label.as_str()).collect();
+        assert!(labels.contains(&"io-fsync@bind") && labels.contains(&"syscall@unconfined"));
+        let reps: Vec<&str> = all
+            .iter()
+            .filter(|p| is_representative(p))
+            .map(|p| p.label.as_str())
+            .collect();
+        assert_eq!(reps, vec!["cpu", "memory-triad", "io-fsync@bind", "spawn"]);
+    }
+}

@@ -1,0 +1,235 @@
+//! Paired, interleaved rounds for one probe: each round runs the probe once per side in
+//! randomised ABBA order (a coin decides AB or BA for each pair of rounds, the second
+//! round of the pair reverses it), until the overhead interval is narrow enough, the
+//! probe's time is used up, or the round cap is reached.
+
+use std::time::{Duration, Instant};
+
+use calibench_calibrator::{paired_overhead, Overhead, StatsError, DEFAULT_RESAMPLES};
+use calibench_suites::ProbeReport;
+use rand::{Rng, SeedableRng};
+
+use super::probes::CalibrationProbe;
+
+/// One side of the comparison (host, container, or host again for A/A).
+pub trait Side {
+    fn measure(&mut self, probe: &CalibrationProbe) -> Result<ProbeReport, String>;
+}
+
+/// When to stop.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Stop once the interval's half-width is at most this (percentage points).
+    pub target_half_width_pp: f64,
+    /// Stop once this much time is spent on the probe (at least `min_rounds` still run
+    /// unless `hard_deadline` passes).
+    pub budget: Duration,
+    pub hard_deadline: Instant,
+    pub min_rounds: usize,
+    pub max_rounds: usize,
+}
+
+/// Why the rounds stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    Target,
+    Time,
+    RoundCap,
+}
+
+impl StopReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopReason::Target => "target",
+            StopReason::Time => "time",
+            StopReason::RoundCap => "round cap",
+        }
+    }
+}
+
+/// The rounds of one probe.
+#[derive(Debug, Clone)]
+pub struct Rounds {
+    pub host: Vec<f64>,
+    pub container: Vec<f64>,
+    pub container_reports: Vec<ProbeReport>,
+    pub stopped_by: StopReason,
+    pub seconds: f64,
+    pub overhead: Overhead,
+}
+
+/// Resamples for the interim stopping checks (the final interval uses the default).
+const INTERIM_RESAMPLES: usize = 2_000;
+
+fn overhead(h: &[f64], c: &[f64], resamples: usize, seed: u64) -> Result<Overhead, StatsError> {
+    paired_overhead(h, c, 0.95, resamples, seed)
+}
+
+/// Runs rounds of `probe` on `host` and `container` within `limits`.
+pub fn run_rounds(
+    probe: &CalibrationProbe,
+    host: &mut dyn Side,
+    container: &mut dyn Side,
+    limits: Limits,
+    seed: u64,
+) -> Result<Rounds, String> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let start = Instant::now();
+    let (mut h, mut c, mut reports) = (Vec::new(), Vec::new(), Vec::new());
+    let mut host_first = true;
+    let mut last_round = Duration::ZERO;
+    let stopped_by = loop {
+        // Never start a round that cannot finish before the deadline.
+        if h.len() >= 2 && Instant::now() + last_round >= limits.hard_deadline {
+            break StopReason::Time;
+        }
+        let round_start = Instant::now();
+        if h.len() % 2 == 0 {
+            host_first = rng.random_bool(0.5);
+        } else {
+            host_first = !host_first;
+        }
+        let (hv, cr) = if host_first {
+            let hv = host.measure(probe)?;
+            (hv, container.measure(probe)?)
+        } else {
+            let cr = container.measure(probe)?;
+            (host.measure(probe)?, cr)
+        };
+        h.push(hv.value);
+        c.push(cr.value);
+        reports.push(cr);
+        last_round = round_start.elapsed();
+        let n = h.len();
+        // Time in hand after one more round like the last.
+        let elapsed = start.elapsed() + last_round;
+        if n >= 2 && Instant::now() >= limits.hard_deadline {
+            break StopReason::Time;
+        }
+        if n >= limits.max_rounds {
+            break StopReason::RoundCap;
+        }
+        if n >= limits.min_rounds {
+            let interim = overhead(&h, &c, INTERIM_RESAMPLES, seed).map_err(|e| e.to_string())?;
+            if interim.half_width_pp() <= limits.target_half_width_pp {
+                break StopReason::Target;
+            }
+            if elapsed >= limits.budget {
+                break StopReason::Time;
+            }
+        }
+    };
+    let overhead = overhead(&h, &c, DEFAULT_RESAMPLES, seed).map_err(|e| e.to_string())?;
+    Ok(Rounds {
+        host: h,
+        container: c,
+        container_reports: reports,
+        stopped_by,
+        seconds: start.elapsed().as_secs_f64(),
+        overhead,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use calibench_suites::ProbeKind;
+
+    use super::*;
+    use crate::calibrate::probes::Variant;
+
+    /// A side whose figures are `base · ratio` with a deterministic wobble.
+    struct Fake {
+        ratio: f64,
+        calls: usize,
+    }
+
+    impl Side for Fake {
+        fn measure(&mut self, _: &CalibrationProbe) -> Result<ProbeReport, String> {
+            self.calls += 1;
+            let wobble = 1.0 + 0.01 * ((self.calls * 7919 % 13) as f64 / 13.0 - 0.5);
+            Ok(ProbeReport {
+                probe: "cpu".into(),
+                value: 0.05 * self.ratio * wobble,
+                unit: "s".into(),
+                work: 1,
+                extra: BTreeMap::new(),
+            })
+        }
+    }
+
+    fn probe() -> CalibrationProbe {
+        CalibrationProbe::new(ProbeKind::Cpu, Variant::Default, None)
+    }
+
+    fn limits(max_rounds: usize, target: f64) -> Limits {
+        Limits {
+            target_half_width_pp: target,
+            budget: Duration::from_secs(60),
+            hard_deadline: Instant::now() + Duration::from_secs(60),
+            min_rounds: 6,
+            max_rounds,
+        }
+    }
+
+    #[test]
+    fn stops_at_the_target_and_recovers_the_ratio() -> Result<(), String> {
+        let (mut h, mut c) = (
+            Fake {
+                ratio: 1.0,
+                calls: 0,
+            },
+            Fake {
+                ratio: 1.2,
+                calls: 3,
+            },
+        );
+        let r = run_rounds(&probe(), &mut h, &mut c, limits(200, 1.0), 1)?;
+        assert_eq!(r.stopped_by, StopReason::Target);
+        assert!(
+            r.overhead.ci_low <= 0.2 && 0.2 <= r.overhead.ci_high + 0.01,
+            "{:?}",
+            r.overhead
+        );
+        assert_eq!(h.calls, c.calls - 3);
+        Ok(())
+    }
+
+    #[test]
+    fn the_round_cap_stops_an_unreachable_target() -> Result<(), String> {
+        let (mut h, mut c) = (
+            Fake {
+                ratio: 1.0,
+                calls: 0,
+            },
+            Fake {
+                ratio: 1.0,
+                calls: 5,
+            },
+        );
+        let r = run_rounds(&probe(), &mut h, &mut c, limits(10, 0.0), 1)?;
+        assert_eq!(r.stopped_by, StopReason::RoundCap);
+        assert_eq!(r.host.len(), 10);
+        Ok(())
+    }
+
+    #[test]
+    fn a_passed_deadline_stops_after_two_rounds() -> Result<(), String> {
+        let (mut h, mut c) = (
+            Fake {
+                ratio: 1.0,
+                calls: 0,
+            },
+            Fake {
+                ratio: 1.0,
+                calls: 1,
+            },
+        );
+        let mut l = limits(100, 0.0);
+        l.hard_deadline = Instant::now();
+        let r = run_rounds(&probe(), &mut h, &mut c, l, 1)?;
+        assert_eq!((r.stopped_by, r.host.len()), (StopReason::Time, 2));
+        Ok(())
+    }
+}

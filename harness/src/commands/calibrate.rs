@@ -1,0 +1,135 @@
+//! `calibench calibrate`.
+
+use calibench::calibrate::{calibrate as run_calibration, CalibrationPlan};
+use calibench::docker::spec::real_path;
+use calibench::environment::capture_host;
+use calibench::exit::{CliError, Exit, ExitContext};
+use calibench::launch::{interrupted, parse_cpu_list, HostLauncher};
+use calibench::output::calibration::calibration_table;
+use calibench::paths::database_url;
+use calibench_results::{open_store, redact_url};
+use calibench_suites::units::parse_duration;
+use calibench_suites::{load_suite, ContainerSettings, Dimension};
+use tokio::runtime::Runtime;
+
+use super::container::{container_spec, engine_for, factory};
+use super::interrupt;
+use crate::cli::CalibrateArgs;
+
+pub fn calibrate(args: &CalibrateArgs, rt: &Runtime) -> Result<Exit, CliError> {
+    let bad = |m: String| CliError::bad_input(anyhow::anyhow!(m));
+    let base_dir = std::env::current_dir().or_environment()?;
+    let suite_container = match &args.suite {
+        Some(path) => load_suite(path, &base_dir).or_bad_input()?.container,
+        None => ContainerSettings::default(),
+    };
+    let spec = container_spec(&args.container, &suite_container)?;
+    let mut dimensions = Vec::new();
+    for d in &args.dimensions {
+        let dim = Dimension::parse(d.trim()).ok_or_else(|| {
+            bad(format!(
+                "unknown dimension `{d}`: use cpu, memory, io, latency"
+            ))
+        })?;
+        if !dimensions.contains(&dim) {
+            dimensions.push(dim);
+        }
+    }
+    let max_time = parse_duration(&args.max_time).map_err(|e| bad(format!("--max-time: {e}")))?;
+    if !(args.target_ci.is_finite() && args.target_ci > 0.0) {
+        return Err(bad(
+            "--target-ci must be a positive number of percentage points".into(),
+        ));
+    }
+    if args.max_rounds < 2 {
+        return Err(bad("--max-rounds must be at least 2".into()));
+    }
+    let profile_id = calibench_results::RunId::new_random().to_string();
+    let plan = CalibrationPlan {
+        dimensions,
+        target_ci_pp: args.target_ci,
+        max_time,
+        max_rounds: args.max_rounds,
+        aa: args.aa,
+        spec: spec.clone(),
+        seed: u64::from_str_radix(&profile_id[..16].replace('-', ""), 16).unwrap_or(7),
+        profile_id: profile_id.clone(),
+    };
+    let exe = real_path(&std::env::current_exe().or_environment()?);
+    let host = capture_host();
+    let launcher = HostLauncher {
+        exe: exe.clone(),
+        base_dir: base_dir.clone(),
+        cpus: spec.cpuset.as_deref().and_then(parse_cpu_list),
+        runtime_label: "host",
+    };
+    let engine = if args.aa {
+        None
+    } else {
+        Some(engine_for(&spec, rt)?)
+    };
+    let container = match &engine {
+        Some(e) => Some((
+            factory(
+                e,
+                &spec,
+                &exe,
+                &base_dir,
+                profile_id.clone(),
+                "calibrate",
+                rt,
+            )?
+            .0,
+            rt.handle().clone(),
+        )),
+        None => None,
+    };
+    let cleanup_done = interrupt::install(rt, engine.clone(), profile_id.clone());
+    let quiet = args.quiet;
+    let mut say = |line: &str| {
+        if !quiet {
+            eprintln!("{line}");
+        }
+    };
+    let result = run_calibration(
+        &plan,
+        &host,
+        engine.as_ref().map(|e| &e.facts),
+        launcher,
+        container,
+        &mut say,
+    );
+    if interrupted() {
+        let _ = cleanup_done.recv_timeout(std::time::Duration::from_secs(60));
+        eprintln!("interrupted: calibration not stored");
+        return Ok(Exit::Interrupted);
+    }
+    let profile =
+        result.map_err(|e| CliError::environment(anyhow::anyhow!("calibration failed: {e}")))?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&profile).or_environment()?
+        );
+    } else {
+        print!("{}", calibration_table(&profile));
+    }
+    if profile.aa {
+        return Ok(Exit::Ok);
+    }
+    let url = database_url(args.db.db.as_deref());
+    rt.block_on(async { open_store(&url).await?.save_profile(&profile).await })
+        .map_err(|e| {
+            CliError::environment(anyhow::anyhow!(
+                "the profile was measured but not stored: {e}"
+            ))
+        })?;
+    if !args.json {
+        println!(
+            "stored calibration profile {} in {}",
+            profile.profile_id,
+            redact_url(&url)
+        );
+    }
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,70 @@
+//! The calibration table: one section per dimension, one line per probe.
+
+use std::fmt::Write;
+
+use calibench_results::CalibrationProfile;
+
+use super::format::quantity;
+
+pub fn calibration_table(p: &CalibrationProfile) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "calibration {}{}  ({:.0} s of at most {:.0} s; target CI half-width {} pp)",
+        p.profile_id,
+        if p.aa { "  A/A: host against host" } else { "" },
+        p.elapsed_s,
+        p.max_time_s,
+        p.target_ci_pct
+    );
+    let mut dims: Vec<&str> = p.probes.iter().map(|r| r.dimension.as_str()).collect();
+    dims.dedup();
+    let other = if p.aa { "host (B)" } else { "container" };
+    for dim in dims {
+        let _ = writeln!(out, "\n{dim}");
+        let _ = writeln!(
+            out,
+            "  {:<20} {:>10} {:>10} {:>9} {:>20} {:>6}  {:<19} stopped by",
+            "probe", "host", other, "overhead", "95% CI", "rounds", "verdict"
+        );
+        for r in p.probes.iter().filter(|r| r.dimension == dim) {
+            let throttled = match r.throttled_periods {
+                Some(t) if t > 0 => format!("  ({t} throttled periods)"),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "  {:<20} {:>10} {:>10} {:>+8.2}% {:>20} {:>6}  {:<19} {}{throttled}",
+                r.probe,
+                quantity(r.host_median, "s"),
+                quantity(r.container_median, "s"),
+                r.overhead_pct,
+                format!("{:+.2} … {:+.2} %", r.ci_low_pct, r.ci_high_pct),
+                r.rounds,
+                r.verdict,
+                r.stopped_by
+            );
+        }
+    }
+    if let Some(m) = &p.memory {
+        let _ = writeln!(
+            out,
+            "\nmemory footprint: container cgroup peak {:.1} MiB vs host peak RSS {:.1} MiB, shim {} → overhead {:.1} MiB",
+            m.container_cgroup_peak_mb,
+            m.host_peak_rss_mb,
+            m.shim_rss_mb.map_or("not found".to_string(), |s| format!("{s:.1} MiB")),
+            p.memory_overhead_mb.unwrap_or(0.0)
+        );
+    }
+    if let Some(s) = &p.start_latency {
+        let _ = writeln!(
+            out,
+            "container start: create → first output {:.0} ms, → removed {:.0} ms; host spawn {:.1} ms; added {:.0} ms (95 % CI {:.0} … {:.0})",
+            s.create_to_first_output_ms, s.create_to_removed_ms, s.host_spawn_ms, s.added_ms, s.added_ci_low_ms, s.added_ci_high_ms
+        );
+    }
+    for n in &p.notes {
+        let _ = writeln!(out, "note: {n}");
+    }
+    out
+}

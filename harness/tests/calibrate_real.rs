@@ -1,0 +1,254 @@
+//! `calibench calibrate` against the real engine: known answers (a CFS quota of half a
+//! CPU doubles single-thread time; cpuset pinning alone costs about nothing), A/A
+//! intervals that include zero, the time limit, and adjusted container results.
+//! Calibrations share two cores, so these tests take turns.
+
+mod common;
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use common::{docker_available_or_skip, json, Scratch};
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn calibrate(s: &Scratch, args: &[&str]) -> (serde_json::Value, Duration) {
+    let started = Instant::now();
+    let out = s
+        .calibench()
+        .arg("calibrate")
+        .args(args)
+        .args(["--json", "--quiet"])
+        .output()
+        .expect("calibrate runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (json(&out), started.elapsed())
+}
+
+fn probe<'a>(profile: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    profile["probes"]
+        .as_array()
+        .and_then(|a| a.iter().find(|p| p["probe"] == name))
+        .unwrap_or_else(|| panic!("probe {name} missing in {profile}"))
+}
+
+#[test]
+fn every_dimension_gets_an_interval_within_the_time_limit() {
+    if !docker_available_or_skip("every_dimension_gets_an_interval_within_the_time_limit") {
+        return;
+    }
+    let _turn = ONE_AT_A_TIME.lock();
+    let s = Scratch::new();
+    let (p, took) = calibrate(
+        &s,
+        &["--max-time", "60s", "--cpuset", "0", "--memory", "1g"],
+    );
+    // The limit covers the calibration; process start and storing add a little.
+    assert!(took < Duration::from_secs(70), "took {took:?}");
+    assert!(
+        p["elapsed_s"].as_f64().unwrap_or(f64::MAX) <= 60.0,
+        "{}",
+        p["elapsed_s"]
+    );
+    assert_eq!(p["schema_version"], 1);
+    let dims = p["dimensions"].as_array().expect("dimensions");
+    let names: Vec<&str> = dims
+        .iter()
+        .filter_map(|d| d["dimension"].as_str())
+        .collect();
+    assert_eq!(names, vec!["cpu", "memory", "io", "latency"]);
+    for d in dims {
+        let (lo, est, hi) = (
+            d["ci_low_pct"].as_f64(),
+            d["overhead_pct"].as_f64(),
+            d["ci_high_pct"].as_f64(),
+        );
+        let (lo, est, hi) = (
+            lo.expect("ci_low_pct"),
+            est.expect("overhead_pct"),
+            hi.expect("ci_high_pct"),
+        );
+        assert!(lo <= est && est <= hi, "{d}");
+        assert!(d["verdict"].is_string());
+    }
+    assert!(p["memory_overhead_mb"].as_f64().is_some(), "{p}");
+    assert!(
+        p["start_latency"]["create_to_first_output_ms"]
+            .as_f64()
+            .unwrap_or(0.0)
+            > 0.0
+    );
+    // Seccomp filtering costs every syscall; the unconfined variant must not pay it more.
+    let filtered = probe(&p, "syscall")["overhead_pct"].as_f64().unwrap_or(0.0);
+    let unconfined = probe(&p, "syscall@unconfined")["overhead_pct"]
+        .as_f64()
+        .unwrap_or(0.0);
+    assert!(
+        filtered > unconfined,
+        "syscall {filtered} vs unconfined {unconfined}"
+    );
+}
+
+#[test]
+fn a_half_cpu_quota_doubles_single_thread_time_and_pinning_alone_costs_nothing() {
+    if !docker_available_or_skip(
+        "a_half_cpu_quota_doubles_single_thread_time_and_pinning_alone_costs_nothing",
+    ) {
+        return;
+    }
+    let _turn = ONE_AT_A_TIME.lock();
+    let s = Scratch::new();
+    let (quota, _) = calibrate(
+        &s,
+        &[
+            "--dimensions",
+            "cpu",
+            "--max-time",
+            "45s",
+            "--cpus",
+            "0.5",
+            "--cpuset",
+            "0",
+        ],
+    );
+    let cpu = probe(&quota, "cpu");
+    let pct = cpu["overhead_pct"].as_f64().expect("overhead");
+    assert!((70.0..=130.0).contains(&pct), "quota: {cpu}");
+    assert!(
+        cpu["throttled_periods"].as_u64().unwrap_or(0) > 0,
+        "quota without throttling: {cpu}"
+    );
+    let (pinned, _) = calibrate(
+        &s,
+        &["--dimensions", "cpu", "--max-time", "45s", "--cpuset", "0"],
+    );
+    let cpu = probe(&pinned, "cpu");
+    let pct = cpu["overhead_pct"].as_f64().expect("overhead");
+    assert!(pct.abs() < 3.0, "pinning alone: {cpu}");
+}
+
+#[test]
+fn aa_intervals_include_zero_twice() {
+    let _turn = ONE_AT_A_TIME.lock();
+    let s = Scratch::new();
+    for attempt in 0..2 {
+        let (p, _) = calibrate(
+            &s,
+            &[
+                "--aa",
+                "--dimensions",
+                "cpu",
+                "--max-time",
+                "30s",
+                "--cpuset",
+                "0",
+            ],
+        );
+        assert_eq!(p["aa"], true);
+        let d = &p["dimensions"][0];
+        let (lo, hi) = (
+            d["ci_low_pct"].as_f64().expect("low"),
+            d["ci_high_pct"].as_f64().expect("high"),
+        );
+        assert!(lo <= 0.0 && 0.0 <= hi, "A/A run {attempt}: {d}");
+    }
+}
+
+#[test]
+fn container_results_are_adjusted_only_with_a_matching_profile() {
+    if !docker_available_or_skip("container_results_are_adjusted_only_with_a_matching_profile") {
+        return;
+    }
+    let _turn = ONE_AT_A_TIME.lock();
+    let s = Scratch::new();
+    let suite = s.suite(
+        "adj.toml",
+        "[suite]\nname = \"adj\"\nwarmup = 0\nmin_runs = 5\ntime_budget = \"0s\"\n\
+         [[benchmark]]\nname = \"kernel\"\nprobe = \"cpu\"\n\
+         [[benchmark]]\nname = \"spawn\"\ncommand = [\"true\"]\ndimension = \"latency\"\n",
+    );
+    let run = |extra: &[&str]| {
+        let out = s
+            .calibench()
+            .args([
+                "run",
+                "--runtime",
+                "docker",
+                "--json",
+                "--quiet",
+                "--cpuset",
+                "0",
+                "--suite",
+            ])
+            .arg(&suite)
+            .args(extra)
+            .output()
+            .expect("run");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (
+            json(&out),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (before, stderr) = run(&[]);
+    assert!(
+        stderr.contains("no calibration profile matches"),
+        "{stderr}"
+    );
+    assert!(before["benchmarks"]
+        .as_array()
+        .is_some_and(|b| b.iter().all(|r| r["adjusted_median"].is_null())));
+    assert!(before["calibration_profile_id"].is_null());
+
+    let (profile, _) = calibrate(
+        &s,
+        &[
+            "--dimensions",
+            "cpu,latency",
+            "--max-time",
+            "40s",
+            "--cpuset",
+            "0",
+        ],
+    );
+    let (after, stderr) = run(&[]);
+    assert!(
+        stderr.contains("adjusted with calibration profile"),
+        "{stderr}"
+    );
+    assert_eq!(after["calibration_profile_id"], profile["profile_id"]);
+    for b in after["benchmarks"].as_array().expect("benchmarks") {
+        let adjusted = b["adjusted_median"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("not adjusted: {b}"));
+        let raw = b["median"].as_f64().expect("raw");
+        let overhead = b["execution_environment"]["overhead_pct"]
+            .as_f64()
+            .expect("overhead recorded");
+        assert!(
+            (adjusted - raw / (1.0 + overhead / 100.0)).abs() <= 1e-9 * raw,
+            "{b}"
+        );
+        assert!(
+            b["adjusted_ci_low"].as_f64() <= Some(adjusted)
+                && Some(adjusted) <= b["adjusted_ci_high"].as_f64()
+        );
+    }
+    // A different configuration has no profile.
+    let (other, stderr) = run(&["--memory", "768m"]);
+    assert!(
+        stderr.contains("no calibration profile matches"),
+        "{stderr}"
+    );
+    assert!(other["benchmarks"][0]["adjusted_median"].is_null());
+}

@@ -1,0 +1,82 @@
+//! IO probes in a chosen directory: 4 KiB write + fdatasync latency, and a sequential
+//! write then read with the page cache dropped for the file in between.
+
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::os::unix::io::AsRawFd;
+use std::path::Path;
+use std::time::Instant;
+
+fn scratch_file(dir: &Path, name: &str) -> Result<(std::path::PathBuf, File), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let path = dir.join(format!("calibench-{name}-{}.tmp", std::process::id()));
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .read(true)
+        .write(true)
+        .open(&path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((path, file))
+}
+
+/// `count` 4 KiB writes each followed by fdatasync; the figure is the median latency
+/// (seconds); extra: p99 and the mean.
+pub fn fsync_latency(dir: &Path, count: u64) -> Result<(f64, BTreeMap<String, f64>), String> {
+    let (path, mut file) = scratch_file(dir, "fsync")?;
+    let block = [0x5au8; 4096];
+    let mut lat = Vec::with_capacity(count as usize);
+    for _ in 0..count.max(1) {
+        let t = Instant::now();
+        file.write_all(&block).map_err(|e| e.to_string())?;
+        file.sync_data().map_err(|e| e.to_string())?;
+        lat.push(t.elapsed().as_secs_f64());
+    }
+    drop(file);
+    let _ = std::fs::remove_file(&path);
+    lat.sort_by(f64::total_cmp);
+    let q = |p: f64| lat[((lat.len() - 1) as f64 * p).round() as usize];
+    let mean = lat.iter().sum::<f64>() / lat.len() as f64;
+    Ok((
+        q(0.5),
+        BTreeMap::from([("p99_s".to_string(), q(0.99)), ("mean_s".to_string(), mean)]),
+    ))
+}
+
+/// Writes `mib` MiB sequentially, syncs, drops the file's cached pages, reads it back;
+/// the figure is the total seconds; extra: write and read MB/s.
+pub fn sequential(dir: &Path, mib: u64) -> Result<(f64, BTreeMap<String, f64>), String> {
+    let (path, mut file) = scratch_file(dir, "seq")?;
+    let chunk = vec![0xa5u8; 1 << 20];
+    let start = Instant::now();
+    for _ in 0..mib.max(1) {
+        file.write_all(&chunk).map_err(|e| e.to_string())?;
+    }
+    file.sync_all().map_err(|e| e.to_string())?;
+    let written = start.elapsed().as_secs_f64();
+    // SAFETY: a valid open descriptor; advice only affects caching.
+    unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
+    drop(file);
+    let read_start = Instant::now();
+    let mut f = File::open(&path).map_err(|e| e.to_string())?;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut total = 0u64;
+    loop {
+        let n = f.read(&mut buf).map_err(|e| e.to_string())?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+    }
+    let read = read_start.elapsed().as_secs_f64();
+    let _ = std::fs::remove_file(&path);
+    let mb = total as f64 / 1e6;
+    Ok((
+        written + read,
+        BTreeMap::from([
+            ("write_mb_per_s".to_string(), mb / written),
+            ("read_mb_per_s".to_string(), mb / read.max(1e-9)),
+        ]),
+    ))
+}
