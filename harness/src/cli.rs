@@ -30,6 +30,10 @@ pub enum Command {
     /// Measure what the container costs per dimension (paired, interleaved rounds) and
     /// store the profile that adjusts later container results
     Calibrate(CalibrateArgs),
+    /// Compare a candidate with a baseline (each a tag, a run id or `latest`)
+    Compare(CompareArgs),
+    /// Fail (exit 1) when the candidate regressed beyond a threshold
+    Gate(GateArgs),
     /// Show one stored run (a run id, a unique prefix of one, a tag, or `latest`)
     Show(ShowArgs),
     /// Store every spooled run (safe to repeat or interrupt)
@@ -50,6 +54,58 @@ pub enum Command {
     /// Wait until killed (the main process of calibration containers)
     #[command(hide = true)]
     Idle,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompareFormat {
+    Table,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The baseline: a tag (its runs pooled), a run id or prefix, or `latest`
+    pub baseline: String,
+    /// The candidate: a tag, a run id or prefix, or `latest`
+    pub candidate: String,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: CompareFormat,
+    /// Compare raw values even where host, runtime or limits differ
+    #[arg(long)]
+    pub allow_mismatch: bool,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// The baseline: a tag (its runs pooled), a run id or prefix, or `latest`
+    pub baseline: String,
+    /// The candidate: a tag, a run id or prefix, or `latest`
+    pub candidate: String,
+    /// Largest slowdown allowed, e.g. 5% or 5
+    #[arg(long, value_name = "PCT")]
+    pub max_regression: String,
+    /// Write a markdown summary here (and append it to $GITHUB_STEP_SUMMARY when set)
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Print the verdict as one JSON document
+    #[arg(long)]
+    pub json: bool,
+    /// Re-run each flagged benchmark N times (needs --suite) and fail only if the fresh
+    /// samples confirm the regression
+    #[arg(long, value_name = "N")]
+    pub confirm: Option<u32>,
+    /// The suite file, for --confirm
+    #[arg(long, value_name = "FILE")]
+    pub suite: Option<PathBuf>,
+    /// Compare raw values even where host, runtime or limits differ
+    #[arg(long)]
+    pub allow_mismatch: bool,
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 #[derive(Debug, Args)]

@@ -252,3 +252,69 @@ fn container_results_are_adjusted_only_with_a_matching_profile() {
     );
     assert!(other["benchmarks"][0]["adjusted_median"].is_null());
 }
+
+#[test]
+fn docker_against_host_compares_only_through_profiles() {
+    if !docker_available_or_skip("docker_against_host_compares_only_through_profiles") {
+        return;
+    }
+    let _turn = ONE_AT_A_TIME.lock();
+    let s = Scratch::new();
+    let suite = s.suite(
+        "x.toml",
+        "[suite]\nname = \"x\"\nwarmup = 1\nmin_runs = 10\ntime_budget = \"0s\"\n[[benchmark]]\nname = \"kernel\"\nprobe = \"cpu\"\n",
+    );
+    let run = |runtime: &str, tag: &str| {
+        let out = s
+            .calibench()
+            .args([
+                "run",
+                "--runtime",
+                runtime,
+                "--quiet",
+                "--cpuset",
+                "0",
+                "--tag",
+                tag,
+                "--suite",
+            ])
+            .arg(&suite)
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run("host", "bare");
+    run("docker", "boxed");
+    let out = s
+        .calibench()
+        .args(["compare", "bare", "boxed", "--format", "json"])
+        .output()
+        .expect("compare");
+    let r = json(&out);
+    assert_eq!(r["benchmarks"][0]["verdict"], "not comparable", "{r}");
+    calibrate(
+        &s,
+        &["--dimensions", "cpu", "--max-time", "30s", "--cpuset", "0"],
+    );
+    run("docker", "boxed-calibrated");
+    let out = s
+        .calibench()
+        .args(["compare", "bare", "boxed-calibrated", "--format", "json"])
+        .output()
+        .expect("compare");
+    let r = json(&out);
+    assert_eq!(r["benchmarks"][0]["basis"], "adjusted", "{r}");
+    assert!(r["notes"].as_array().is_some_and(|n| n
+        .iter()
+        .any(|x| x.as_str().unwrap_or("").contains("adjusted"))));
+    let table = s
+        .calibench()
+        .args(["compare", "bare", "boxed-calibrated"])
+        .output()
+        .expect("compare");
+    assert!(String::from_utf8_lossy(&table.stdout).contains("adjusted by calibration profiles"));
+}

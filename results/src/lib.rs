@@ -1,9 +1,11 @@
 //! Where calibench's numbers live and how they are shown: the versioned wire model, the
 //! stores (SQLite by default, PostgreSQL for teams), the spool and the reports.
 
+pub mod compare;
 pub mod error;
 pub mod ids;
 pub mod model;
+pub mod present;
 pub mod profile;
 pub mod spool;
 pub mod store;

@@ -1,13 +1,15 @@
 //! One module per subcommand.
 
 mod calibrate;
+mod compare;
+mod confirm;
 mod container;
 mod db;
 mod gc;
 mod inner;
 mod interrupt;
 mod probe;
-mod run;
+pub mod run;
 mod runs;
 
 use calibench::exit::{CliError, Exit, ExitContext};
@@ -38,6 +40,8 @@ pub fn dispatch(cli: Cli) -> Result<Exit, CliError> {
         } => db::status(&args, &rt),
         Command::Gc => gc::gc(&rt),
         Command::Calibrate(args) => calibrate::calibrate(&args, &rt),
+        Command::Compare(args) => compare::compare(&args, &rt),
+        Command::Gate(args) => compare::gate(&args, &rt),
         Command::Probe(_) | Command::Inner(_) | Command::Idle => Ok(Exit::Ok),
     }
 }

@@ -26,12 +26,12 @@ use super::interrupt;
 use crate::cli::{RunArgs, RuntimeChoice};
 
 /// The validated plan of one run.
-struct RunPlan {
-    suite: Suite,
-    base_dir: PathBuf,
+pub struct RunPlan {
+    pub suite: Suite,
+    pub base_dir: PathBuf,
     /// `None`: both when an engine answers, else host.
-    runtime: Option<RuntimeChoice>,
-    container: ContainerSpec,
+    pub runtime: Option<RuntimeChoice>,
+    pub container: ContainerSpec,
 }
 
 fn plan(args: &RunArgs) -> Result<RunPlan, CliError> {
@@ -47,7 +47,7 @@ fn plan(args: &RunArgs) -> Result<RunPlan, CliError> {
 }
 
 /// Connects to the engine when the plan may use it. `Ok(None)`: run on the host only.
-fn docker_side(
+pub fn docker_side(
     plan: &RunPlan,
     rt: &Runtime,
     notices: &mut Vec<String>,
@@ -103,48 +103,16 @@ pub fn run(args: &RunArgs, rt: &Runtime) -> Result<Exit, CliError> {
     let url = database_url(args.db.db.as_deref());
     let store = rt.block_on(open_store(&url));
 
-    let mut executors: Vec<Box<dyn Executor>> = Vec::new();
-    if plan.runtime != Some(RuntimeChoice::Docker) {
-        executors.push(Box::new(HostExecutor {
-            launcher: HostLauncher {
-                exe: exe.clone(),
-                base_dir: plan.base_dir.clone(),
-                cpus: plan.container.cpuset.as_deref().and_then(parse_cpu_list),
-                runtime_label: "host",
-            },
-            cpuset: plan.container.cpuset.clone(),
-        }));
-    }
-    let mut profile = None;
-    if let Some(engine) = &engine {
-        let (factory, image_id) = factory(
-            engine,
-            &plan.container,
-            &exe,
-            &plan.base_dir,
-            identity.run_id.to_string(),
-            "benchmark",
-            rt,
-        )?;
-        executors.push(Box::new(DockerExecutor {
-            engine: engine.clone(),
-            handle: rt.handle().clone(),
-            spec: plan.container.clone(),
-            image: factory.image,
-            image_id,
-            mirror_binds: factory.mirror_binds,
-            exe: exe.clone(),
-            workdir: factory.workdir,
-            run_id: identity.run_id,
-            role: "benchmark",
-        }));
-        profile = find_profile(
+    let mut executors = executors_for(&plan, engine.as_ref(), &exe, identity.run_id, rt)?;
+    let profile = match &engine {
+        Some(engine) => find_profile(
             store.as_ref().ok(),
             &profile_key(&host, &engine.facts, &plan.container),
             rt,
             &mut notices,
-        );
-    }
+        ),
+        None => None,
+    };
     for n in &notices {
         eprintln!("note: {n}");
     }
@@ -244,8 +212,55 @@ pub fn run(args: &RunArgs, rt: &Runtime) -> Result<Exit, CliError> {
     Ok(exit)
 }
 
+/// The executors of a plan: the host unless the plan is docker-only, and the engine's
+/// containers when one is connected.
+pub fn executors_for(
+    plan: &RunPlan,
+    engine: Option<&Engine>,
+    exe: &std::path::Path,
+    run_id: RunId,
+    rt: &Runtime,
+) -> Result<Vec<Box<dyn Executor>>, CliError> {
+    let mut executors: Vec<Box<dyn Executor>> = Vec::new();
+    if plan.runtime != Some(RuntimeChoice::Docker) {
+        executors.push(Box::new(HostExecutor {
+            launcher: HostLauncher {
+                exe: exe.to_path_buf(),
+                base_dir: plan.base_dir.clone(),
+                cpus: plan.container.cpuset.as_deref().and_then(parse_cpu_list),
+                runtime_label: "host",
+            },
+            cpuset: plan.container.cpuset.clone(),
+        }));
+    }
+    if let Some(engine) = engine {
+        let (factory, image_id) = factory(
+            engine,
+            &plan.container,
+            exe,
+            &plan.base_dir,
+            run_id.to_string(),
+            "benchmark",
+            rt,
+        )?;
+        executors.push(Box::new(DockerExecutor {
+            engine: engine.clone(),
+            handle: rt.handle().clone(),
+            spec: plan.container.clone(),
+            image: factory.image,
+            image_id,
+            mirror_binds: factory.mirror_binds,
+            exe: exe.to_path_buf(),
+            workdir: factory.workdir,
+            run_id,
+            role: "benchmark",
+        }));
+    }
+    Ok(executors)
+}
+
 /// The calibration profile for this configuration, or a notice saying why there is none.
-fn find_profile(
+pub fn find_profile(
     store: Option<&Store>,
     key: &str,
     rt: &Runtime,

@@ -1,0 +1,152 @@
+//! `calibench compare` and `calibench gate`.
+
+use std::io::{IsTerminal, Write};
+
+use calibench::exit::{CliError, Exit, ExitContext};
+use calibench::paths::database_url;
+use calibench_results::compare::{compare_runs, CompareOptions, ComparisonReport, SideRef};
+use calibench_results::present::{comparison_markdown, comparison_table};
+use calibench_results::{open_store, redact_url, RunReport, Store};
+use tokio::runtime::Runtime;
+
+use super::confirm::confirm_regressions;
+use crate::cli::{CompareArgs, CompareFormat, GateArgs};
+
+/// One side of a comparison: what the user named and the runs it selects.
+type Side = (SideRef, Vec<RunReport>);
+
+/// Resolves a selector to its runs; no match is bad input.
+fn side(store: &Store, selector: &str, url: &str, rt: &Runtime) -> Result<Side, CliError> {
+    let ids = rt.block_on(store.resolve(selector)).or_environment()?;
+    if ids.is_empty() {
+        return Err(CliError::bad_input(anyhow::anyhow!(
+            "no run matches `{selector}` in {}: give a tag, a run id (or a prefix of 8+ characters) or `latest`; `calibench runs` lists them",
+            redact_url(url)
+        )));
+    }
+    let mut runs = Vec::new();
+    for id in &ids {
+        if let Some(run) = rt.block_on(store.load_run(*id)).or_environment()? {
+            runs.push(run);
+        }
+    }
+    Ok((
+        SideRef {
+            selector: selector.to_string(),
+            run_ids: ids,
+        },
+        runs,
+    ))
+}
+
+fn load(
+    baseline: &str,
+    candidate: &str,
+    db: Option<&str>,
+    rt: &Runtime,
+) -> Result<(Side, Side), CliError> {
+    let url = database_url(db);
+    let store = rt.block_on(open_store(&url)).or_environment()?;
+    Ok((
+        side(&store, baseline, &url, rt)?,
+        side(&store, candidate, &url, rt)?,
+    ))
+}
+
+pub fn compare(args: &CompareArgs, rt: &Runtime) -> Result<Exit, CliError> {
+    let ((b, b_runs), (c, c_runs)) =
+        load(&args.baseline, &args.candidate, args.db.db.as_deref(), rt)?;
+    let options = CompareOptions {
+        allow_mismatch: args.allow_mismatch,
+        ..CompareOptions::default()
+    };
+    let report = compare_runs(b, &b_runs, c, &c_runs, &options);
+    match args.format {
+        CompareFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report).or_environment()?
+        ),
+        CompareFormat::Markdown => print!("{}", comparison_markdown(&report)),
+        CompareFormat::Table => print!(
+            "{}",
+            comparison_table(&report, std::io::stdout().is_terminal())
+        ),
+    }
+    Ok(Exit::Ok)
+}
+
+/// `5%`, `5`, `5.0 %` → 0.05.
+fn parse_threshold(text: &str) -> Result<f64, CliError> {
+    let v: f64 = text
+        .trim()
+        .trim_end_matches('%')
+        .trim()
+        .parse()
+        .map_err(|_| {
+            CliError::bad_input(anyhow::anyhow!(
+                "--max-regression `{text}` is not a percentage (try 5%)"
+            ))
+        })?;
+    if !(v.is_finite() && v >= 0.0) {
+        return Err(CliError::bad_input(anyhow::anyhow!(
+            "--max-regression must be a non-negative percentage"
+        )));
+    }
+    Ok(v / 100.0)
+}
+
+pub fn gate(args: &GateArgs, rt: &Runtime) -> Result<Exit, CliError> {
+    let threshold = parse_threshold(&args.max_regression)?;
+    if args.confirm.is_some() && args.suite.is_none() {
+        return Err(CliError::bad_input(anyhow::anyhow!(
+            "--confirm needs --suite FILE to re-run the flagged benchmarks"
+        )));
+    }
+    let ((b, b_runs), (c, c_runs)) =
+        load(&args.baseline, &args.candidate, args.db.db.as_deref(), rt)?;
+    let options = CompareOptions {
+        threshold: Some(threshold),
+        allow_mismatch: args.allow_mismatch,
+        ..CompareOptions::default()
+    };
+    let mut report = compare_runs(b, &b_runs, c, &c_runs, &options);
+    if let (Some(n), Some(suite)) = (args.confirm, &args.suite) {
+        if report.regressions().next().is_some() {
+            report = confirm_regressions(report, &b_runs, suite, n, &options, rt)?;
+        }
+    }
+    write_outputs(&report, args)?;
+    Ok(if report.verdict == "fail" {
+        Exit::Failed
+    } else {
+        Exit::Ok
+    })
+}
+
+fn write_outputs(report: &ComparisonReport, args: &GateArgs) -> Result<(), CliError> {
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(report).or_environment()?);
+    } else {
+        print!(
+            "{}",
+            comparison_table(report, std::io::stdout().is_terminal())
+        );
+    }
+    let markdown = comparison_markdown(report);
+    if let Some(path) = &args.markdown {
+        std::fs::write(path, &markdown).map_err(|e| {
+            CliError::environment(anyhow::anyhow!("cannot write {}: {e}", path.display()))
+        })?;
+    }
+    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&summary)
+            .map_err(|e| {
+                CliError::environment(anyhow::anyhow!("cannot append to GITHUB_STEP_SUMMARY: {e}"))
+            })?;
+        f.write_all(markdown.as_bytes()).or_environment()?;
+    }
+    Ok(())
+}

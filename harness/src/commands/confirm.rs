@@ -1,0 +1,161 @@
+//! `gate --confirm N`: before failing, re-run each flagged benchmark N times from the
+//! suite file and compare the fresh samples with the baseline. A regression stands only
+//! if the fresh samples show it too.
+
+use std::path::Path;
+
+use calibench::adjust::apply_profile;
+use calibench::calibrate::profile_key;
+use calibench::docker::spec::real_path;
+use calibench::environment::{capture_git, capture_host};
+use calibench::events::NullSink;
+use calibench::exit::{CliError, ExitContext};
+use calibench::runner::{run_suite, RunIdentity};
+use calibench_results::compare::{compare_runs, CompareOptions, ComparisonReport, SideRef};
+use calibench_results::{open_store, Environment, RunId, RunReport, Runtime as Rt};
+use calibench_suites::load_suite;
+use tokio::runtime::Runtime;
+
+use super::container::container_spec;
+use super::run::{docker_side, executors_for, find_profile, RunPlan};
+use crate::cli::{ContainerArgs, RuntimeChoice};
+
+pub fn confirm_regressions(
+    mut report: ComparisonReport,
+    baseline_runs: &[RunReport],
+    suite_path: &Path,
+    runs: u32,
+    options: &CompareOptions,
+    rt: &Runtime,
+) -> Result<ComparisonReport, CliError> {
+    let base_dir = std::env::current_dir().or_environment()?;
+    let mut suite = load_suite(suite_path, &base_dir).or_bad_input()?;
+    let flagged: Vec<(String, Option<Rt>)> = report
+        .regressions()
+        .map(|b| (b.name.clone(), b.candidate_runtime))
+        .collect();
+    suite
+        .benchmarks
+        .retain(|b| flagged.iter().any(|(n, _)| *n == b.name));
+    if suite.benchmarks.is_empty() {
+        report
+            .notes
+            .push("--confirm: the flagged benchmarks are not in the suite file; not re-run".into());
+        return Ok(report);
+    }
+    for b in &mut suite.benchmarks {
+        b.settings.min_runs = runs.max(2);
+        b.settings.max_runs = runs.max(2);
+        b.settings.time_budget = std::time::Duration::ZERO;
+    }
+    let on = |r: Rt| flagged.iter().any(|(_, x)| *x == Some(r));
+    let runtime = match (on(Rt::Host), on(Rt::Docker)) {
+        (true, true) => RuntimeChoice::Both,
+        (false, true) => RuntimeChoice::Docker,
+        _ => RuntimeChoice::Host,
+    };
+    let container = container_spec(
+        &ContainerArgs {
+            cpus: None,
+            cpuset: None,
+            memory: None,
+            network: None,
+            image: None,
+        },
+        &suite.container,
+    )?;
+    let plan = RunPlan {
+        suite,
+        base_dir,
+        runtime: Some(runtime),
+        container,
+    };
+    let mut notices = Vec::new();
+    let engine = docker_side(&plan, rt, &mut notices)?;
+    let exe = real_path(&std::env::current_exe().or_environment()?);
+    let identity = RunIdentity {
+        run_id: RunId::new_random(),
+        tag: None,
+        context: "ci".into(),
+    };
+    let mut executors = executors_for(&plan, engine.as_ref(), &exe, identity.run_id, rt)?;
+    let host = capture_host();
+    let profile = match &engine {
+        Some(e) => {
+            let store = rt
+                .block_on(open_store(&calibench::paths::database_url(None)))
+                .ok();
+            find_profile(
+                store.as_ref(),
+                &profile_key(&host, &e.facts, &plan.container),
+                rt,
+                &mut notices,
+            )
+        }
+        None => None,
+    };
+    let environment = Environment {
+        host,
+        harness_version: env!("CARGO_PKG_VERSION").to_string(),
+        git: capture_git(&plan.base_dir),
+        engine: engine.as_ref().map(|e| e.facts.clone()),
+    };
+    eprintln!(
+        "confirming {} flagged benchmark(s) with {runs} fresh runs each",
+        plan.suite.benchmarks.len()
+    );
+    let (mut fresh, error) = run_suite(
+        &plan.suite,
+        &identity,
+        environment,
+        notices,
+        &mut executors,
+        &mut NullSink,
+        &mut |_| {},
+    );
+    if let Some(e) = error {
+        return Err(CliError::environment(e));
+    }
+    if let Some(p) = &profile {
+        apply_profile(&mut fresh, p);
+    }
+    let check = compare_runs(
+        report.baseline.clone(),
+        baseline_runs,
+        SideRef {
+            selector: "confirmation".into(),
+            run_ids: vec![fresh.run_id],
+        },
+        &[fresh],
+        options,
+    );
+    for row in report.benchmarks.iter_mut().filter(|r| r.regression) {
+        let again = check
+            .benchmarks
+            .iter()
+            .find(|c| c.name == row.name && c.candidate_runtime == row.candidate_runtime);
+        match again {
+            Some(c) if c.regression => {
+                row.reason = Some(format!(
+                    "confirmed by {runs} fresh runs: {:+.2} %",
+                    c.change_pct.unwrap_or(0.0)
+                ));
+            }
+            other => {
+                row.regression = false;
+                row.verdict = "not confirmed".into();
+                row.reason = Some(match other.and_then(|c| c.change_pct) {
+                    Some(ch) => format!("{runs} fresh runs did not confirm it ({ch:+.2} %)"),
+                    None => format!("{runs} fresh runs could not be compared"),
+                });
+            }
+        }
+    }
+    report.verdict = if report.regressions().next().is_some() {
+        "fail"
+    } else {
+        "pass"
+    }
+    .into();
+    Ok(report)
+}
