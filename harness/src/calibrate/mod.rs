@@ -142,7 +142,7 @@ pub fn calibrate(
                 target_half_width_pp: plan.target_ci_pp,
                 budget,
                 hard_deadline,
-                min_rounds: 6,
+                min_rounds: 10,
                 max_rounds: plan.max_rounds,
             };
             let other: &mut dyn Side = match container_side.as_mut() {
