@@ -3,13 +3,17 @@
 
 use std::time::Duration;
 
+/// Splits `12.5ms` into `("12.5", "ms")`.
+fn split_number(text: &str) -> (&str, &str) {
+    let at = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    text.split_at(at)
+}
+
 /// Parses `10s`, `1.5s`, `250ms`, `2m`, `1h`, `500us`. A bare number is seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
+    let (number, unit) = split_number(text.trim());
     let value: f64 = number
         .parse()
         .map_err(|_| format!("`{text}` is not a duration (try \"10s\", \"250ms\" or \"2m\")"))?;
@@ -35,11 +39,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 /// (k = 1024), as Docker does; an optional trailing `b`/`ib` is accepted.
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim().to_ascii_lowercase();
-    let t = t.trim_end_matches("ib").trim_end_matches('b');
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
+    let (number, unit) = split_number(t.trim_end_matches("ib").trim_end_matches('b'));
     let value: f64 = number
         .parse()
         .map_err(|_| format!("`{text}` is not a size (try \"512m\" or \"2g\")"))?;

@@ -244,16 +244,10 @@ pub fn executors_for(
             rt,
         )?;
         executors.push(Box::new(DockerExecutor {
-            engine: engine.clone(),
+            factory,
             handle: rt.handle().clone(),
             spec: plan.container.clone(),
-            image: factory.image,
             image_id,
-            mirror_binds: factory.mirror_binds,
-            exe: exe.to_path_buf(),
-            workdir: factory.workdir,
-            run_id,
-            role: "benchmark",
         }));
     }
     Ok(executors)

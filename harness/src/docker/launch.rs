@@ -37,7 +37,8 @@ pub struct Captured {
 }
 
 impl ContainerFactory {
-    async fn create(
+    /// Creates (does not start) a container of `spec` running `cmd`.
+    pub async fn create(
         &self,
         spec: &ContainerSpec,
         cmd: Vec<String>,

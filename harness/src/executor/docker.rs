@@ -2,37 +2,27 @@
 //! calibench binary (`calibench inner`) measures it with the same loop as the host and
 //! streams events back on stdout. The container is removed whatever happens.
 
-use std::path::PathBuf;
-
 use bollard::container::LogOutput;
 use bollard::query_parameters::{LogsOptionsBuilder, WaitContainerOptionsBuilder};
-use calibench_results::{ExecutionEnvironment, RunId, Runtime};
+use calibench_results::{ExecutionEnvironment, Runtime};
 use calibench_suites::Benchmark;
 use futures_util::StreamExt;
 
 use super::{Executor, ExecutorError};
 use crate::docker::cleanup::remove;
-use crate::docker::engine::Engine;
-use crate::docker::spec::{applied_limits, current_user, ContainerSpec, CreateContext};
+use crate::docker::launch::ContainerFactory;
+use crate::docker::spec::{applied_limits, ContainerSpec};
 use crate::events::{Event, EventSink, Measurement};
 
 const STDERR_TAIL: usize = 2048;
 
 /// Runs benchmarks in containers on one engine.
 pub struct DockerExecutor {
-    pub engine: Engine,
+    /// Creates the run's containers (image, mounts, labels).
+    pub factory: ContainerFactory,
     pub handle: tokio::runtime::Handle,
     pub spec: ContainerSpec,
-    /// Image reference and id (host-mirror or the one asked for).
-    pub image: String,
     pub image_id: String,
-    pub mirror_binds: Vec<String>,
-    /// The calibench binary, mounted read-only at the same path.
-    pub exe: PathBuf,
-    /// The work directory, mounted read-write at the same path.
-    pub workdir: PathBuf,
-    pub run_id: RunId,
-    pub role: &'static str,
 }
 
 /// What came back from one container.
@@ -49,7 +39,7 @@ impl DockerExecutor {
     fn command(&self, bench: &Benchmark) -> Result<Vec<String>, ExecutorError> {
         let json = serde_json::to_string(bench).map_err(|e| ExecutorError::new(e.to_string()))?;
         Ok(vec![
-            self.exe.display().to_string(),
+            self.factory.exe.display().to_string(),
             "inner".into(),
             "--benchmark".into(),
             json,
@@ -61,27 +51,12 @@ impl DockerExecutor {
         bench: &Benchmark,
         sink: &mut dyn EventSink,
     ) -> Result<ContainerRun, ExecutorError> {
-        let docker = &self.engine.docker;
-        let ctx = CreateContext {
-            image: &self.image,
-            cmd: self.command(bench)?,
-            exe: &self.exe,
-            workdir: &self.workdir,
-            mirror_binds: self.mirror_binds.clone(),
-            run_id: &self.run_id.to_string(),
-            role: self.role,
-            user: current_user(),
-        };
-        let created = docker
-            .create_container(None, self.spec.create_body(&ctx))
+        let docker = &self.factory.engine.docker;
+        let id = self
+            .factory
+            .create(&self.spec, self.command(bench)?)
             .await
-            .map_err(|e| {
-                ExecutorError::new(format!(
-                    "creating the container for `{}` failed: {e}",
-                    bench.name
-                ))
-            })?;
-        let id = created.id;
+            .map_err(|e| ExecutorError::new(format!("benchmark `{}`: {e}", bench.name)))?;
         // An interruption between the runner's check and the create must not leave a
         // container that the interrupt handler's sweep has already missed.
         let result = if crate::launch::interrupted() {
@@ -102,7 +77,7 @@ impl DockerExecutor {
         id: &str,
         sink: &mut dyn EventSink,
     ) -> Result<ContainerRun, ExecutorError> {
-        let docker = &self.engine.docker;
+        let docker = &self.factory.engine.docker;
         let engine_err = |what: &str, e: bollard::errors::Error| {
             ExecutorError::new(format!("{what} container {id} failed: {e}"))
         };
@@ -176,12 +151,12 @@ impl DockerExecutor {
             runtime: Runtime::Docker,
             pinned_cpus: self.spec.cpuset.clone(),
             container_id: Some(id.to_string()),
-            image: Some(self.image.clone()),
+            image: Some(self.factory.image.clone()),
             image_id: inspected
                 .image
                 .clone()
                 .or_else(|| Some(self.image_id.clone())),
-            engine_version: Some(self.engine.facts.engine_version.clone()),
+            engine_version: Some(self.factory.engine.facts.engine_version.clone()),
             limits: inspected.host_config.as_ref().map(applied_limits),
             cgroup: None,
             overhead_pct: None,

@@ -132,3 +132,35 @@ pub fn fresh_postgres(test: &str) -> Option<String> {
 /// A small, fast suite of real commands.
 pub const QUICK_SUITE: &str = "[suite]\nname = \"quick\"\nwarmup = 0\nmin_runs = 5\ntime_budget = \"0s\"\n\
 [[benchmark]]\nname = \"true\"\ncommand = [\"true\"]\n[[benchmark]]\nname = \"seq\"\ncommand = [\"seq\", \"1000\"]\n";
+
+/// Starts `calibench run --runtime docker` on `suite` in the background and waits until
+/// its first container exists; returns the process and the run id.
+pub fn start_docker_run_and_wait_for_container(
+    s: &Scratch,
+    suite: &Path,
+) -> (std::process::Child, String) {
+    let child = std::process::Command::new(calibench_bin())
+        .current_dir(s.path())
+        .env("CALIBENCH_HOME", s.path().join("state"))
+        .env("CALIBENCH_DATABASE_URL", s.db_url())
+        .args(["run", "--runtime", "docker", "--quiet", "--suite"])
+        .arg(suite)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("calibench starts");
+    let run_id =
+        spooled_run_id(s, std::time::Duration::from_secs(30)).expect("the run spooled its start");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while containers_of_run(&run_id).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no container appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    (child, run_id)
+}
+
+/// A suite whose one benchmark sleeps a minute.
+pub const SLOW_SUITE: &str = "[suite]\nname = \"slow\"\nwarmup = 0\nmin_runs = 1\ntime_budget = \"0s\"\n[[benchmark]]\nname = \"nap\"\ncommand = [\"sleep\", \"60\"]\n";
