@@ -34,6 +34,8 @@ pub enum Command {
     Compare(CompareArgs),
     /// Fail (exit 1) when the candidate regressed beyond a threshold
     Gate(GateArgs),
+    /// Draw a run, a comparison or a benchmark's history (.html, .svg or .png)
+    Report(ReportArgs),
     /// Show one stored run (a run id, a unique prefix of one, a tag, or `latest`)
     Show(ShowArgs),
     /// Store every spooled run (safe to repeat or interrupt)
@@ -109,6 +111,28 @@ pub struct GateArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["run", "compare", "history"])))]
+pub struct ReportArgs {
+    /// A run: its samples per benchmark on the host, in the container and adjusted
+    #[arg(long, value_name = "ID")]
+    pub run: Option<String>,
+    /// Two runs or tags: change per benchmark with its CI
+    #[arg(long, num_args = 2, value_names = ["A", "B"])]
+    pub compare: Option<Vec<String>>,
+    /// A benchmark's median per run over time
+    #[arg(long, value_name = "BENCH")]
+    pub history: Option<String>,
+    /// Output file: .html (self-contained page), .svg or .png (one chart)
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// With --compare: draw this regression threshold, e.g. 5%
+    #[arg(long, value_name = "PCT")]
+    pub max_regression: Option<String>,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct CalibrateArgs {
     /// Take the container configuration from this suite's [container] table
     #[arg(long, value_name = "FILE")]
@@ -135,6 +159,9 @@ pub struct CalibrateArgs {
     /// Print the profile as one JSON document
     #[arg(long)]
     pub json: bool,
+    /// Also draw the overhead per probe to this file (.html, .svg or .png)
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
     /// No progress output
     #[arg(long, short)]
     pub quiet: bool,

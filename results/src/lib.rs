@@ -7,6 +7,7 @@ pub mod ids;
 pub mod model;
 pub mod present;
 pub mod profile;
+pub mod report;
 pub mod spool;
 pub mod store;
 #[doc(hidden)]

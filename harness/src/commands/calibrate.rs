@@ -114,6 +114,9 @@ pub fn calibrate(args: &CalibrateArgs, rt: &Runtime) -> Result<Exit, CliError> {
     } else {
         print!("{}", calibration_table(&profile));
     }
+    if let Some(path) = &args.plot {
+        super::report::write_calibration(&profile, path)?;
+    }
     if profile.aa {
         return Ok(Exit::Ok);
     }

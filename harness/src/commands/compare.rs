@@ -39,7 +39,7 @@ fn side(store: &Store, selector: &str, url: &str, rt: &Runtime) -> Result<Side, 
     ))
 }
 
-fn load(
+pub fn load(
     baseline: &str,
     candidate: &str,
     db: Option<&str>,
@@ -76,7 +76,7 @@ pub fn compare(args: &CompareArgs, rt: &Runtime) -> Result<Exit, CliError> {
 }
 
 /// `5%`, `5`, `5.0 %` → 0.05.
-fn parse_threshold(text: &str) -> Result<f64, CliError> {
+pub fn parse_threshold(text: &str) -> Result<f64, CliError> {
     let v: f64 = text
         .trim()
         .trim_end_matches('%')

@@ -9,6 +9,7 @@ mod gc;
 mod inner;
 mod interrupt;
 mod probe;
+mod report;
 pub mod run;
 mod runs;
 
@@ -41,6 +42,7 @@ pub fn dispatch(cli: Cli) -> Result<Exit, CliError> {
         Command::Gc => gc::gc(&rt),
         Command::Calibrate(args) => calibrate::calibrate(&args, &rt),
         Command::Compare(args) => compare::compare(&args, &rt),
+        Command::Report(args) => report::report(&args, &rt),
         Command::Gate(args) => compare::gate(&args, &rt),
         Command::Probe(_) | Command::Inner(_) | Command::Idle => Ok(Exit::Ok),
     }

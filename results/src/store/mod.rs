@@ -113,6 +113,14 @@ impl Store {
         }
     }
 
+    /// Runs holding a result of benchmark `name`, oldest first.
+    pub async fn runs_with_benchmark(&self, name: &str) -> Result<Vec<RunId>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.runs_with_benchmark(name).await,
+            Store::Postgres(s) => s.runs_with_benchmark(name).await,
+        }
+    }
+
     /// Stores a calibration profile (replacing one with the same id).
     pub async fn save_profile(&self, p: &CalibrationProfile) -> Result<(), StoreError> {
         match self {

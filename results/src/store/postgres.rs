@@ -295,6 +295,17 @@ impl PgStore {
         Ok(ids.into_iter().map(RunId::from).collect())
     }
 
+    pub async fn runs_with_benchmark(&self, name: &str) -> Result<Vec<RunId>, StoreError> {
+        let ids: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT r.id FROM run r WHERE EXISTS (SELECT 1 FROM result x JOIN benchmark b ON b.id = x.benchmark_id
+                                                  WHERE x.run_id = r.id AND b.name = $1) ORDER BY r.started_at",
+        )
+        .bind(name)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(ids.into_iter().map(RunId::from).collect())
+    }
+
     pub async fn save_profile(&self, p: &CalibrationProfile) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO calibration_profile (id, profile_key, created_at, host_fingerprint, engine, container, profile)

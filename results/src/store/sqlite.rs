@@ -252,6 +252,17 @@ impl SqliteStore {
         ids.iter().map(|s| parse_id(s.clone())).collect()
     }
 
+    pub async fn runs_with_benchmark(&self, name: &str) -> Result<Vec<RunId>, StoreError> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT r.id FROM run r WHERE EXISTS (SELECT 1 FROM result x JOIN benchmark b ON b.id = x.benchmark_id
+                                                  WHERE x.run_id = r.id AND b.name = ?) ORDER BY r.started_at",
+        )
+        .bind(name)
+        .fetch_all(&self.pool)
+        .await?;
+        ids.into_iter().map(parse_id).collect()
+    }
+
     pub async fn save_profile(&self, p: &CalibrationProfile) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO calibration_profile (id, profile_key, created_at, host_fingerprint, engine, container, profile)
