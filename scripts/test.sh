@@ -4,6 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The charts' font (PNG text and SVG layout are measured with DejaVu Sans).
+if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core
+  else
+    sudo -n apt-get update -qq && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core
+  fi
+fi
+
 # PostgreSQL for the store tests: install, start, and export its URL.
 eval "$(bash scripts/postgres.sh)"
 

@@ -147,7 +147,9 @@ impl HostLauncher {
             BenchmarkKind::Command { argv } => argv[0].clone(),
             BenchmarkKind::Probe { probe, .. } => format!("calibench probe {}", probe.as_str()),
         };
-        cmd.env("CALIBENCH_RUNTIME", self.runtime_label)
+        cmd.env_clear()
+            .envs(crate::benchenv::benchmark_environment())
+            .env("CALIBENCH_RUNTIME", self.runtime_label)
             .envs(&bench.env)
             .current_dir(bench.workdir.as_ref().unwrap_or(&self.base_dir))
             .stdin(Stdio::null())

@@ -2,6 +2,7 @@
 //! capture, progress). The binary in `main.rs` is a thin layer over this library.
 
 pub mod adjust;
+pub mod benchenv;
 pub mod calibrate;
 pub mod docker;
 pub mod environment;

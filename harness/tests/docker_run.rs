@@ -288,3 +288,37 @@ fn without_an_engine_both_runs_host_only_and_docker_exits_3() {
     assert_eq!(docker.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&docker.stderr).contains("hint:"));
 }
+
+/// A benchmark once ran in the C locale inside the container but in C.UTF-8 on the host,
+/// which made `sort` twice as fast in the container. Both sides now see the same
+/// environment, and neither sees the database URL.
+#[test]
+fn both_sides_see_the_same_environment_without_the_database_url() {
+    if !docker_available_or_skip("both_sides_see_the_same_environment_without_the_database_url") {
+        return;
+    }
+    let s = Scratch::new();
+    let suite = s.suite(
+        "env.toml",
+        "[suite]\nname = \"env\"\nwarmup = 0\nmin_runs = 1\ntime_budget = \"0s\"\n[[benchmark]]\nname = \"env\"\n\
+         command = [\"sh\", \"-c\", \"echo \\\"$LANG|$CALIBENCH_EXAMPLE|${CALIBENCH_DATABASE_URL:-withheld}\\\" > env-$CALIBENCH_RUNTIME.txt\"]\n",
+    );
+    let out = s
+        .calibench()
+        .env("LANG", "C.UTF-8")
+        .env("CALIBENCH_EXAMPLE", "same on both sides")
+        .args(["run", "--runtime", "both", "--quiet", "--suite"])
+        .arg(&suite)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read = |side: &str| {
+        std::fs::read_to_string(s.path().join(format!("env-{side}.txt"))).expect("written")
+    };
+    assert_eq!(read("host"), "C.UTF-8|same on both sides|withheld\n");
+    assert_eq!(read("docker"), read("host"));
+}

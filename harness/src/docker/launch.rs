@@ -28,6 +28,17 @@ pub struct ContainerFactory {
     pub role: &'static str,
 }
 
+/// The container's environment: the host's benchmark environment, so both sides
+/// see the same locale and settings, plus `CALIBENCH_RUNTIME=docker`.
+pub fn container_environment() -> Vec<String> {
+    crate::benchenv::benchmark_environment()
+        .into_iter()
+        .filter(|(k, _)| k != "CALIBENCH_RUNTIME")
+        .map(|(k, v)| format!("{k}={v}"))
+        .chain(std::iter::once("CALIBENCH_RUNTIME=docker".to_string()))
+        .collect()
+}
+
 /// Output of a finished process.
 #[derive(Debug, Clone, Default)]
 pub struct Captured {
@@ -52,6 +63,7 @@ impl ContainerFactory {
             run_id: &self.run_id,
             role: self.role,
             user: current_user(),
+            env: container_environment(),
         };
         self.engine
             .docker

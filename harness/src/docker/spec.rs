@@ -115,11 +115,7 @@ impl ContainerSpec {
         ContainerCreateBody {
             image: Some(ctx.image.to_string()),
             cmd: Some(ctx.cmd.clone()),
-            env: Some(vec![
-                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into(),
-                "HOME=/tmp".into(),
-                "CALIBENCH_RUNTIME=docker".into(),
-            ]),
+            env: Some(ctx.env.clone()),
             user: Some(ctx.user.clone()),
             working_dir: Some(ctx.workdir.display().to_string()),
             labels: Some(HashMap::from([
@@ -145,6 +141,8 @@ pub struct CreateContext<'a> {
     pub run_id: &'a str,
     pub role: &'a str,
     pub user: String,
+    /// `NAME=value` pairs: the host's benchmark environment plus `CALIBENCH_RUNTIME`.
+    pub env: Vec<String>,
 }
 
 /// The applied limits, read back from an inspected container's host config.
@@ -242,6 +240,7 @@ mod tests {
             run_id: "r",
             role: "benchmark",
             user: "0:0".into(),
+            env: vec!["CALIBENCH_RUNTIME=docker".into()],
         };
         let body = spec().create_body(&ctx);
         let hc = body.host_config.unwrap_or_default();
