@@ -24,8 +24,8 @@ pub fn calibration_table(p: &CalibrationProfile) -> String {
         let _ = writeln!(out, "\n{dim}");
         let _ = writeln!(
             out,
-            "  {:<20} {:>10} {:>10} {:>9} {:>20} {:>6}  {:<19} stopped by",
-            "probe", "host", other, "overhead", "95% CI", "rounds", "verdict"
+            "  {:<20} {:>10} {:>10} {:>9} {:>20} {:>6} {:>6}  {:<19} stopped by",
+            "probe", "host", other, "overhead", "95% CI", "rounds", "time", "verdict"
         );
         for r in p.probes.iter().filter(|r| r.dimension == dim) {
             let throttled = match r.throttled_periods {
@@ -34,13 +34,14 @@ pub fn calibration_table(p: &CalibrationProfile) -> String {
             };
             let _ = writeln!(
                 out,
-                "  {:<20} {:>10} {:>10} {:>+8.2}% {:>20} {:>6}  {:<19} {}{throttled}",
+                "  {:<20} {:>10} {:>10} {:>+8.2}% {:>20} {:>6} {:>5.1}s  {:<19} {}{throttled}",
                 r.probe,
                 quantity(r.host_median, "s"),
                 quantity(r.container_median, "s"),
                 r.overhead_pct,
                 format!("{:+.2} … {:+.2} %", r.ci_low_pct, r.ci_high_pct),
                 r.rounds,
+                r.seconds,
                 r.verdict,
                 r.stopped_by
             );
