@@ -2,33 +2,14 @@
 
 mod common;
 
-use common::{json, Scratch};
+use common::{json, store_host_run, Scratch};
+
+fn run(s: &Scratch, file: &str, work: u64, tag: &str) {
+    store_host_run(s, file, &suite(work), tag);
+}
 
 fn suite(work: u64) -> String {
     format!("[suite]\nname = \"g\"\nwarmup = 1\nmin_runs = 15\ntime_budget = \"0s\"\n[[benchmark]]\nname = \"kernel\"\nprobe = \"cpu\"\nwork = {work}\n")
-}
-
-fn run(s: &Scratch, file: &str, work: u64, tag: &str) {
-    let path = s.suite(file, &suite(work));
-    let out = s
-        .calibench()
-        .args([
-            "run",
-            "--runtime",
-            "host",
-            "--quiet",
-            "--tag",
-            tag,
-            "--suite",
-        ])
-        .arg(path)
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 #[test]

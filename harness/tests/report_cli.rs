@@ -2,30 +2,7 @@
 
 mod common;
 
-use common::Scratch;
-
-fn store_run(s: &Scratch, file: &str, text: &str, tag: &str) {
-    let path = s.suite(file, text);
-    let out = s
-        .calibench()
-        .args([
-            "run",
-            "--runtime",
-            "host",
-            "--quiet",
-            "--tag",
-            tag,
-            "--suite",
-        ])
-        .arg(path)
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use common::{store_host_run as store_run, Scratch};
 
 fn report(s: &Scratch, args: &[&str]) -> String {
     let out = s

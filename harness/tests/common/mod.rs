@@ -164,3 +164,27 @@ pub fn start_docker_run_and_wait_for_container(
 
 /// A suite whose one benchmark sleeps a minute.
 pub const SLOW_SUITE: &str = "[suite]\nname = \"slow\"\nwarmup = 0\nmin_runs = 1\ntime_budget = \"0s\"\n[[benchmark]]\nname = \"nap\"\ncommand = [\"sleep\", \"60\"]\n";
+
+/// Stores a host-only run of the suite `text` (written to `file`) under `tag`.
+pub fn store_host_run(s: &Scratch, file: &str, text: &str, tag: &str) {
+    let path = s.suite(file, text);
+    let out = s
+        .calibench()
+        .args([
+            "run",
+            "--runtime",
+            "host",
+            "--quiet",
+            "--tag",
+            tag,
+            "--suite",
+        ])
+        .arg(path)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
