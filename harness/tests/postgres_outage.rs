@@ -29,7 +29,7 @@ fn a_database_outage_loses_nothing() {
     let s = Scratch::new();
     let suite = s.suite(
         "slowish.toml",
-        "[suite]\nname = \"slowish\"\nwarmup = 0\nmin_runs = 20\ntime_budget = \"0s\"\n[[benchmark]]\nname = \"nap\"\ncommand = [\"sleep\", \"0.1\"]\n",
+        "[suite]\nname = \"slowish\"\nwarmup = 0\nmin_runs = 40\ntime_budget = \"0s\"\n[[benchmark]]\nname = \"nap\"\ncommand = [\"sleep\", \"0.1\"]\n",
     );
     let child = Command::new(common::calibench_bin())
         .current_dir(s.path())
@@ -60,7 +60,7 @@ fn a_database_outage_loses_nothing() {
     let printed = json(&out);
     let spooled: serde_json::Value =
         serde_json::from_str(&spooled.expect("spool file kept")).expect("spool is JSON");
-    assert_eq!(spooled["benchmarks"][0]["n"], 20);
+    assert_eq!(spooled["benchmarks"][0]["n"], 40);
     assert_eq!(
         spooled["benchmarks"][0]["samples"],
         printed["benchmarks"][0]["samples"]
