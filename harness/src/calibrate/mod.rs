@@ -7,7 +7,6 @@ pub mod rounds;
 pub mod sides;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use calibench_calibrator::pairs_needed;
@@ -241,9 +240,4 @@ pub fn calibrate(
         start_latency,
         notes,
     })
-}
-
-/// Where the probes' scratch files go on the host.
-pub fn io_dir(base: &std::path::Path) -> PathBuf {
-    base.join(".calibench/io")
 }

@@ -72,7 +72,6 @@ pub fn run_chart(run: &RunReport) -> Chart {
         ),
         x_label: "sample (% of the benchmark's host median)".into(),
         rows,
-        series_names: vec!["host".into(), "docker".into(), "docker adjusted".into()],
     })
 }
 

@@ -92,7 +92,6 @@ pub struct BoxChart {
     pub title: String,
     pub x_label: String,
     pub rows: Vec<BoxRow>,
-    pub series_names: Vec<String>,
 }
 
 /// One point of a history: a run's median and its interval.
