@@ -262,7 +262,8 @@ pub fn compare_runs(
     let cand = pool(candidate_runs);
     let mut notes = Vec::new();
     let mut rows = Vec::new();
-    let mut tested: Vec<(usize, f64)> = Vec::new();
+    // Rows that were tested, with their comparison, for FDR control and verdicts.
+    let mut tested: Vec<(usize, calibench_calibrator::Comparison)> = Vec::new();
     for (name, br, cr) in pairs(&base, &cand) {
         let (Some(br), Some(cr)) = (br, cr) else {
             let verdict = if br.is_none() {
@@ -338,7 +339,7 @@ pub fn compare_runs(
         };
         match compare_samples(bs, cs, 0.95, DEFAULT_RESAMPLES, seed_of(&name)) {
             Ok(cmp) => {
-                tested.push((rows.len(), cmp.p_value));
+                tested.push((rows.len(), cmp));
                 rows.push(BenchmarkComparison {
                     name: name.clone(),
                     baseline_runtime: Some(br),
@@ -376,20 +377,11 @@ pub fn compare_runs(
             )),
         }
     }
-    let q = benjamini_hochberg(&tested.iter().map(|(_, p)| *p).collect::<Vec<_>>());
-    for ((row, _), q) in tested.iter().zip(q) {
+    let q = benjamini_hochberg(&tested.iter().map(|(_, c)| c.p_value).collect::<Vec<_>>());
+    for ((row, cmp), q) in tested.iter().zip(q) {
         let r = &mut rows[*row];
         r.q_value = Some(q);
-        let cmp = calibench_calibrator::Comparison {
-            baseline_median: r.baseline_median.unwrap_or(0.0),
-            candidate_median: r.candidate_median.unwrap_or(0.0),
-            change: r.change_pct.unwrap_or(0.0) / 100.0,
-            ci_low: r.ci_low_pct.unwrap_or(0.0) / 100.0,
-            ci_high: r.ci_high_pct.unwrap_or(0.0) / 100.0,
-            p_value: r.p_value.unwrap_or(1.0),
-            mde: None,
-        };
-        let change = classify(&cmp, q, options.alpha);
+        let change = classify(cmp, q, options.alpha);
         r.verdict = match change {
             Change::Slower => "slower",
             Change::Faster => "faster",

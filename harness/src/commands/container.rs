@@ -66,14 +66,20 @@ pub fn container_spec(
 /// Connects and checks that the engine can enforce `spec`; exit 3 otherwise.
 pub fn engine_for(spec: &ContainerSpec, rt: &Runtime) -> Result<Engine, CliError> {
     let engine = rt.block_on(connect()).or_environment()?;
-    let missing = spec.unenforceable(&engine.facts);
-    if !missing.is_empty() {
-        return Err(CliError::environment(anyhow::anyhow!(
-            "this Docker engine cannot enforce what the run asks for:\n  - {}\n  hint: drop the limit, or run on an engine that enforces it",
-            missing.join("\n  - ")
-        )));
-    }
+    check_enforceable(spec, &engine)?;
     Ok(engine)
+}
+
+/// Exit 3, naming each limit the engine says it cannot enforce.
+pub fn check_enforceable(spec: &ContainerSpec, engine: &Engine) -> Result<(), CliError> {
+    let missing = spec.unenforceable(&engine.facts);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(CliError::environment(anyhow::anyhow!(
+        "this Docker engine cannot enforce what the run asks for:\n  - {}\n  hint: drop the limit, or run on an engine that enforces it",
+        missing.join("\n  - ")
+    )))
 }
 
 /// Ensures the image and returns a factory for containers of this run, plus the image id.

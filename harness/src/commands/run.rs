@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use calibench::adjust::apply_profile;
 use calibench::calibrate::profile_key;
-use calibench::docker::engine::Engine;
+use calibench::docker::engine::{connect, Engine};
 use calibench::docker::spec::{real_path, ContainerSpec};
 use calibench::environment::{capture_git, capture_host};
 use calibench::executor::docker::DockerExecutor;
@@ -21,7 +21,7 @@ use calibench_results::{open_store, redact_url, Environment, RunId, RunReport, S
 use calibench_suites::{load_suite, Suite};
 use tokio::runtime::Runtime;
 
-use super::container::{container_spec, engine_for, factory};
+use super::container::{check_enforceable, container_spec, factory};
 use super::interrupt;
 use crate::cli::{RunArgs, RuntimeChoice};
 
@@ -55,8 +55,9 @@ pub fn docker_side(
     if plan.runtime == Some(RuntimeChoice::Host) {
         return Ok(None);
     }
-    match engine_for(&plan.container, rt) {
+    match rt.block_on(connect()) {
         Ok(engine) => {
+            check_enforceable(&plan.container, &engine)?;
             if plan.container.is_unlimited() {
                 notices.push("the container runs without CPU or memory limits (no cpuset, cpus or memory given)".into());
             }
@@ -68,21 +69,11 @@ pub fn docker_side(
             }
             Ok(Some(engine))
         }
-        Err(e)
-            if plan.runtime == Some(RuntimeChoice::Docker)
-                || e.error
-                    .downcast_ref::<calibench::docker::engine::EngineUnreachable>()
-                    .is_none() =>
-        {
-            Err(e)
-        }
+        Err(e) if plan.runtime == Some(RuntimeChoice::Docker) => Err(CliError::environment(e)),
         Err(e) => {
-            let socket = e
-                .error
-                .downcast_ref::<calibench::docker::engine::EngineUnreachable>()
-                .map_or_else(String::new, |u| u.socket.clone());
             notices.push(format!(
-                "no Docker engine answers at {socket}: running on the host only"
+                "no Docker engine answers at {}: running on the host only",
+                e.socket
             ));
             Ok(None)
         }
