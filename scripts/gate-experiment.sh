@@ -3,8 +3,10 @@
 #   - A/A: the same suite stored as baseline and as candidate; every regression the
 #     gate reports is a false positive;
 #   - injected regressions: the candidate's probes do X % more work (X in SLOWDOWNS);
-# all gated with --max-regression 5%. Prints the false-positive rate, the detection
-# rate per injected slowdown, and the smallest slowdown detected in >= 95 % of cases.
+# all gated with --max-regression 5%. Each tag holds REPEAT runs (the run is the unit of
+# a comparison of stored runs). Prints the false-positive rate, the inconclusive rate,
+# the detection rate per injected slowdown, and the smallest slowdown detected in
+# >= 95 % of cases.
 #
 #   bash scripts/gate-experiment.sh              # TRIALS=12 -> 120 A/A comparisons
 #   TRIALS=20 SLOWDOWNS="4 6 8 10" bash scripts/gate-experiment.sh
@@ -15,6 +17,7 @@ TRIALS=${TRIALS:-12}
 SLOWDOWNS=${SLOWDOWNS:-"3 6 8 10 15"}
 THRESHOLD=${THRESHOLD:-5%}
 RUNTIME=${RUNTIME:-host}
+REPEAT=${REPEAT:-3}
 
 cargo build --release -q -p calibench
 bin=$PWD/target/release/calibench
@@ -54,11 +57,11 @@ gate() { # baseline candidate -> JSON on stdout
 
 echo "trials: $TRIALS, slowdowns: $SLOWDOWNS %, threshold: $THRESHOLD, runtime: $RUNTIME" >&2
 for i in $(seq 1 "$TRIALS"); do
-  "$bin" run --quiet --runtime "$RUNTIME" --suite "$work/base.toml" --tag "base-$i" >/dev/null
-  "$bin" run --quiet --runtime "$RUNTIME" --suite "$work/base.toml" --tag "aa-$i" >/dev/null
+  "$bin" run --quiet --repeat "$REPEAT" --runtime "$RUNTIME" --suite "$work/base.toml" --tag "base-$i" >/dev/null
+  "$bin" run --quiet --repeat "$REPEAT" --runtime "$RUNTIME" --suite "$work/base.toml" --tag "aa-$i" >/dev/null
   gate "base-$i" "aa-$i" > "$work/aa-$i.json"
   for s in $SLOWDOWNS; do
-    "$bin" run --quiet --runtime "$RUNTIME" --suite "$work/slow-$s.toml" --tag "slow-$s-$i" >/dev/null
+    "$bin" run --quiet --repeat "$REPEAT" --runtime "$RUNTIME" --suite "$work/slow-$s.toml" --tag "slow-$s-$i" >/dev/null
     gate "base-$i" "slow-$s-$i" > "$work/slow-$s-$i.json"
   done
   echo "trial $i/$TRIALS done" >&2
@@ -71,7 +74,10 @@ def rows(path):
     return json.load(open(path))["benchmarks"]
 aa = [r for i in range(1, trials + 1) for r in rows(f"{work}/aa-{i}.json")]
 fp = sum(r["regression"] for r in aa)
-print(f"A/A: {fp} false positives in {len(aa)} comparisons = {100 * fp / len(aa):.1f} %")
+changed = sum(r["verdict"] in ("slower", "faster") for r in aa)
+inconclusive = sum(r["verdict"] == "inconclusive" for r in aa)
+print(f"A/A: {fp} false positives in {len(aa)} comparisons = {100 * fp / len(aa):.1f} %"
+      f" (called slower or faster: {changed}; inconclusive: {inconclusive})")
 smallest = None
 for s in slowdowns:
     rs = [r for i in range(1, trials + 1) for r in rows(f"{work}/slow-{s}-{i}.json") if not r["name"].startswith("triad")]
@@ -79,7 +85,8 @@ for s in slowdowns:
     changes = sorted(r["change_pct"] for r in rs if r["change_pct"] is not None)
     med = changes[len(changes) // 2] if changes else float("nan")
     rate = hit / len(rs)
-    print(f"injected +{s} %: detected {hit}/{len(rs)} = {100 * rate:.1f} % (median measured change {med:+.1f} %)")
+    inc = sum(r["verdict"] == "inconclusive" for r in rs)
+    print(f"injected +{s} %: detected {hit}/{len(rs)} = {100 * rate:.1f} %, inconclusive {inc} (median measured change {med:+.1f} %)")
     if rate >= 0.95 and smallest is None:
         smallest = s
 print("smallest injected slowdown detected in >= 95 % of comparisons:",

@@ -13,6 +13,13 @@ if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
   fi
 fi
 
+# TimescaleDB for the store tests, where this workplace provides a build of it beside the
+# repository (it may upgrade PostgreSQL 15 and restart clusters, so it goes first). On
+# other machines the TimescaleDB tests skip outside CI and say why.
+if [ -f ../shared/timescaledb/install.sh ]; then
+  eval "$(bash ../shared/timescaledb/install.sh)"
+fi
+
 # PostgreSQL for the store tests: install, start, and export its URL.
 eval "$(bash scripts/postgres.sh)"
 

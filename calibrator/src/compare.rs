@@ -11,11 +11,10 @@
 //!   the observed noise, using the large-sample variance of a median, (π/2)·σ²/n with σ
 //!   estimated robustly as 1.4826·MAD.
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::bootstrap::{check_level, interval_from};
+use crate::bootstrap::{check_level, interval_from, replicates, DEFAULT_RESAMPLES};
+use crate::distributions::normal_sf;
 use crate::error::{check_positive, StatsError};
 use crate::summary::{median_in_place, Summary};
 
@@ -32,6 +31,27 @@ pub struct Comparison {
     pub p_value: f64,
     /// Minimum detectable change (fraction), when the noise allows an estimate.
     pub mde: Option<f64>,
+    /// The noise of the change on the log scale, for the detectable effect.
+    pub noise: Noise,
+}
+
+/// Standard error of the log change and its degrees of freedom (infinite: normal).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Noise {
+    pub se_log: f64,
+    pub df: f64,
+}
+
+impl Noise {
+    /// The change detectable with 80 % power at a two-sided `alpha`, as a fraction:
+    /// exp((q₁₋α/₂ + q₀.₈)·se) − 1 with t quantiles at `df`.
+    pub fn detectable(&self, alpha: f64) -> Option<f64> {
+        if !(self.se_log.is_finite() && self.se_log > 0.0) {
+            return None;
+        }
+        let q = |p: f64| crate::distributions::t_quantile(p, self.df);
+        Some(((q(1.0 - alpha / 2.0) + q(0.8)) * self.se_log).exp_m1())
+    }
 }
 
 /// Compares two samples of a time-like figure (larger is worse).
@@ -48,18 +68,10 @@ pub fn compare_samples(
     let b_med = median_in_place(&mut baseline.to_vec());
     let c_med = median_in_place(&mut candidate.to_vec());
     let estimate = c_med / b_med - 1.0;
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let (mut bs, mut cs) = (baseline.to_vec(), candidate.to_vec());
-    let mut replicates = Vec::with_capacity(resamples);
-    for _ in 0..resamples {
-        for x in bs.iter_mut() {
-            *x = baseline[rng.random_range(0..baseline.len())];
-        }
-        for x in cs.iter_mut() {
-            *x = candidate[rng.random_range(0..candidate.len())];
-        }
-        replicates.push(median_in_place(&mut cs) / median_in_place(&mut bs) - 1.0);
-    }
+    let replicates = replicates(&[baseline, candidate], resamples, seed, |g| {
+        let (b, c) = g.split_at_mut(1);
+        median_in_place(&mut c[0]) / median_in_place(&mut b[0]) - 1.0
+    });
     let ci = interval_from(estimate, replicates, level)?;
     Ok(Comparison {
         baseline_median: b_med,
@@ -69,6 +81,10 @@ pub fn compare_samples(
         ci_high: ci.high,
         p_value: mann_whitney_p(baseline, candidate),
         mde: minimum_detectable_effect(baseline, candidate),
+        noise: Noise {
+            se_log: median_se_log(baseline, candidate).unwrap_or(f64::NAN),
+            df: f64::INFINITY,
+        },
     })
 }
 
@@ -109,32 +125,6 @@ pub fn mann_whitney_p(a: &[f64], b: &[f64]) -> f64 {
     (2.0 * normal_sf(z)).min(1.0)
 }
 
-/// Upper tail of the standard normal, via the complementary error function.
-pub fn normal_sf(z: f64) -> f64 {
-    0.5 * erfc(z / std::f64::consts::SQRT_2)
-}
-
-/// erfc with fractional error below 1.2e-7 everywhere (Chebyshev fit, Press et al.,
-/// *Numerical Recipes*, 2nd ed., §6.2).
-fn erfc(x: f64) -> f64 {
-    let z = x.abs();
-    let t = 1.0 / (1.0 + 0.5 * z);
-    let poly = -z * z - 1.265_512_23
-        + t * (1.000_023_68
-            + t * (0.374_091_96
-                + t * (0.096_784_18
-                    + t * (-0.186_288_06
-                        + t * (0.278_868_07
-                            + t * (-1.135_203_98
-                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
-    let r = t * poly.exp();
-    if x >= 0.0 {
-        r
-    } else {
-        2.0 - r
-    }
-}
-
 /// Benjamini–Hochberg adjusted p-values, in the input order.
 pub fn benjamini_hochberg(p: &[f64]) -> Vec<f64> {
     let m = p.len();
@@ -162,6 +152,20 @@ pub fn minimum_detectable_effect(baseline: &[f64], candidate: &[f64]) -> Option<
     Some((1.96 + 0.84) * se / b.median)
 }
 
+/// Standard error of log(candidate median / baseline median) from within-run noise:
+/// the large-sample variance of a median, (π/2)·σ²/n, σ = 1.4826·MAD, relative.
+fn median_se_log(baseline: &[f64], candidate: &[f64]) -> Option<f64> {
+    let b = Summary::new(baseline).ok()?;
+    let c = Summary::new(candidate).ok()?;
+    if b.median <= 0.0 || c.median <= 0.0 {
+        return None;
+    }
+    let rel = |s: &Summary| {
+        (1.4826 * s.mad / s.median).powi(2) * std::f64::consts::FRAC_PI_2 / s.n as f64
+    };
+    Some((rel(&b) + rel(&c)).sqrt())
+}
+
 /// Direction of a change that survived the tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -169,6 +173,10 @@ pub enum Change {
     Slower,
     Faster,
     NoChange,
+    /// Neither a change nor its absence can be claimed: a change seen only within runs
+    /// (run-to-run drift is not in its interval), or no change with a detectable effect
+    /// above the threshold.
+    Inconclusive,
 }
 
 /// Slower/faster only when the FDR-adjusted p-value is at most `alpha` **and** the
@@ -183,9 +191,118 @@ pub fn classify(c: &Comparison, q_value: f64, alpha: f64) -> Change {
     }
 }
 
+/// One benchmark's two sides: pooled samples, per-run medians, and the seed of the
+/// bootstrap.
+#[derive(Debug, Clone, Copy)]
+pub struct SamplePair<'a> {
+    pub baseline: &'a [f64],
+    pub candidate: &'a [f64],
+    /// Median of each run of the side (the unit of replication across sessions).
+    pub baseline_runs: &'a [f64],
+    pub candidate_runs: &'a [f64],
+    pub seed: u64,
+}
+
+/// What one observation is in a comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Replication {
+    /// Each run's median: run-to-run variation is in the interval.
+    Runs,
+    /// Samples of single runs: only within-run noise is in the interval.
+    Samples,
+}
+
+/// A comparison with its suite-wide judgement.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Judged {
+    pub comparison: Comparison,
+    /// Benjamini–Hochberg adjusted p-value across the suite's compared benchmarks.
+    pub q_value: f64,
+    pub change: Change,
+    pub replication: Replication,
+    /// Slower and above `threshold`.
+    pub regression: bool,
+    /// With a threshold and an inconclusive result: how many times the current
+    /// observations per side (runs or samples) would bring the detectable effect down to
+    /// the threshold.
+    pub more_needed: Option<f64>,
+}
+
+/// Compares every pair, controls the false-discovery rate across those that could be
+/// compared, classifies each, and flags slowdowns above `threshold` (a fraction) as
+/// regressions. The result keeps the input order.
+///
+/// The run is the unit when the runs allow (at least `between::MIN_RUNS_IN_ALL` in all):
+/// then the verdict may be slower or faster. From the samples of single runs it may not:
+/// a change they show is inconclusive. The detectable effect uses the Bonferroni level
+/// α/m, the strictest step of Benjamini–Hochberg over m benchmarks; without a change,
+/// a detectable effect above the threshold is inconclusive too (no silent pass).
+pub fn judge_suite(
+    pairs: &[SamplePair<'_>],
+    level: f64,
+    alpha: f64,
+    threshold: Option<f64>,
+) -> Vec<Result<Judged, StatsError>> {
+    let compared: Vec<Result<(Comparison, Replication), StatsError>> = pairs
+        .iter()
+        .map(|p| {
+            let runs = p.baseline_runs.len() + p.candidate_runs.len();
+            if runs >= crate::between::MIN_RUNS_IN_ALL
+                && !p.baseline_runs.is_empty()
+                && !p.candidate_runs.is_empty()
+            {
+                crate::between::compare_run_medians(p.baseline_runs, p.candidate_runs, level)
+                    .map(|c| (c, Replication::Runs))
+            } else {
+                compare_samples(p.baseline, p.candidate, level, DEFAULT_RESAMPLES, p.seed)
+                    .map(|c| (c, Replication::Samples))
+            }
+        })
+        .collect();
+    let p_values: Vec<f64> = compared
+        .iter()
+        .filter_map(|c| c.as_ref().ok().map(|(c, _)| c.p_value))
+        .collect();
+    let m = p_values.len().max(1) as f64;
+    let mut q_values = benjamini_hochberg(&p_values).into_iter();
+    compared
+        .into_iter()
+        .map(|c| {
+            let (mut comparison, replication) = c?;
+            let q_value = q_values.next().unwrap_or(1.0);
+            comparison.mde = comparison.noise.detectable(alpha / m);
+            let mut change = classify(&comparison, q_value, alpha);
+            if replication == Replication::Samples && change != Change::NoChange {
+                change = Change::Inconclusive;
+            }
+            let mut more_needed = None;
+            if let (Change::NoChange | Change::Inconclusive, Some(t), Some(mde)) =
+                (change, threshold, comparison.mde)
+            {
+                if mde > t {
+                    change = Change::Inconclusive;
+                    more_needed = Some((mde / t).powi(2));
+                }
+            }
+            Ok(Judged {
+                comparison,
+                q_value,
+                change,
+                replication,
+                regression: change == Change::Slower
+                    && threshold.is_some_and(|t| comparison.change > t),
+                more_needed,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
 
     fn noisy(n: usize, center: f64, noise: f64, seed: u64) -> Vec<f64> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);

@@ -4,16 +4,31 @@
 //! Every function takes plain slices and returns `Result`/`Option`: nothing here does IO,
 //! and no function returns a non-finite number as a value.
 
+pub mod between;
 pub mod bootstrap;
 pub mod compare;
+pub mod dimension;
+pub mod distributions;
 pub mod error;
+pub mod limits;
 pub mod overhead;
+pub mod rounds;
+pub mod seed;
 pub mod summary;
 
-pub use bootstrap::{bootstrap_ci, bootstrap_median_ci, ConfidenceInterval, DEFAULT_RESAMPLES};
-pub use compare::{
-    benjamini_hochberg, classify, compare_samples, mann_whitney_p, Change, Comparison,
+pub use bootstrap::{
+    bootstrap_ci, bootstrap_median_ci, expanded_mean_ci, replicates, ConfidenceInterval,
+    CONFIDENCE, DEFAULT_RESAMPLES,
 };
+pub use compare::{
+    benjamini_hochberg, classify, compare_samples, judge_suite, mann_whitney_p, Change, Comparison,
+    Judged, Noise, Replication, SamplePair,
+};
+pub use dimension::Dimension;
 pub use error::StatsError;
-pub use overhead::{adjust, paired_overhead, pairs_needed, verdict, Adjusted, Overhead, Verdict};
+pub use limits::{limit_free, LimitFree, LimitedRun};
+pub use overhead::{
+    adjust, paired_overhead, pairs_needed, verdict, Adjusted, Overhead, OverheadInterval, Verdict,
+};
+pub use rounds::{AbbaOrder, Progress, StopReason, StoppingRule};
 pub use summary::{median, quantile, Summary};

@@ -14,27 +14,34 @@
 
 use serde::{Deserialize, Serialize};
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-
-use crate::bootstrap::check_level;
-use crate::compare::normal_sf;
+use crate::bootstrap::{check_level, expanded_mean_ci};
 use crate::error::{check_positive, StatsError};
-use crate::summary::quantile_sorted;
 
 /// What an overhead interval says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// The whole interval lies within ±`EQUIVALENCE`.
+    #[serde(rename = "indistinguishable")]
     Indistinguishable,
     /// The interval lies above zero: the container is slower.
+    #[serde(rename = "overhead")]
     Overhead,
     /// The interval lies below zero: the container is faster.
+    #[serde(rename = "faster in container")]
     FasterInContainer,
     /// The interval straddles zero but is wider than the equivalence band: more rounds
     /// are needed to say anything.
+    #[serde(rename = "inconclusive")]
     Inconclusive,
+    /// Fewer rounds than the method's minimum: no interval is claimed.
+    #[serde(rename = "too few rounds")]
+    TooFewRounds,
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
 }
 
 impl Verdict {
@@ -44,6 +51,7 @@ impl Verdict {
             Verdict::Overhead => "overhead",
             Verdict::FasterInContainer => "faster in container",
             Verdict::Inconclusive => "inconclusive",
+            Verdict::TooFewRounds => "too few rounds",
         }
     }
 }
@@ -78,89 +86,27 @@ pub struct Overhead {
     pub verdict: Verdict,
 }
 
+/// An overhead estimate with its interval, as fractions (0.05 = +5 %).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct OverheadInterval {
+    pub estimate: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
 impl Overhead {
+    pub fn interval(&self) -> OverheadInterval {
+        OverheadInterval {
+            estimate: self.overhead,
+            low: self.ci_low,
+            high: self.ci_high,
+        }
+    }
+
     /// Half-width of the interval in percentage points.
     pub fn half_width_pp(&self) -> f64 {
         (self.ci_high - self.ci_low) * 50.0
     }
-}
-
-fn mean(v: &[f64]) -> f64 {
-    v.iter().sum::<f64>() / v.len() as f64
-}
-
-/// Standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9).
-pub fn normal_quantile(p: f64) -> f64 {
-    const A: [f64; 6] = [
-        -3.969_683_028_665_376e1,
-        2.209_460_984_245_205e2,
-        -2.759_285_104_469_687e2,
-        1.383_577_518_672_69e2,
-        -3.066_479_806_614_716e1,
-        2.506_628_277_459_239,
-    ];
-    const B: [f64; 5] = [
-        -5.447_609_879_822_406e1,
-        1.615_858_368_580_409e2,
-        -1.556_989_798_598_866e2,
-        6.680_131_188_771_972e1,
-        -1.328_068_155_288_572e1,
-    ];
-    const C: [f64; 6] = [
-        -7.784_894_002_430_293e-3,
-        -3.223_964_580_411_365e-1,
-        -2.400_758_277_161_838,
-        -2.549_732_539_343_734,
-        4.374_664_141_464_968,
-        2.938_163_982_698_783,
-    ];
-    const D: [f64; 4] = [
-        7.784_695_709_041_462e-3,
-        3.224_671_290_700_398e-1,
-        2.445_134_137_142_996,
-        3.754_408_661_907_416,
-    ];
-    let p = p.clamp(1e-300, 1.0 - 1e-16);
-    let tail = |q: f64| {
-        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
-            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
-    };
-    if p < 0.02425 {
-        tail((-2.0 * p.ln()).sqrt())
-    } else if p > 1.0 - 0.02425 {
-        -tail((-2.0 * (1.0 - p).ln()).sqrt())
-    } else {
-        let q = p - 0.5;
-        let r = q * q;
-        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
-            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
-    }
-}
-
-/// Student t quantile: exact for 1 and 2 degrees of freedom, otherwise the
-/// Cornish–Fisher expansion of Abramowitz & Stegun 26.7.5 (error < 1e-3 for df ≥ 3 at
-/// the 97.5 % point).
-pub fn t_quantile(p: f64, df: f64) -> f64 {
-    let z = normal_quantile(p);
-    if df <= 1.0 {
-        return (std::f64::consts::PI * (p - 0.5)).tan();
-    }
-    if df <= 2.0 {
-        let a = 4.0 * p * (1.0 - p);
-        return 2.0 * (p - 0.5) * (2.0 / a).sqrt();
-    }
-    let (z3, z5, z7, z9) = (z.powi(3), z.powi(5), z.powi(7), z.powi(9));
-    z + (z3 + z) / (4.0 * df)
-        + (5.0 * z5 + 16.0 * z3 + 3.0 * z) / (96.0 * df.powi(2))
-        + (3.0 * z7 + 19.0 * z5 + 17.0 * z3 - 15.0 * z) / (384.0 * df.powi(3))
-        + (79.0 * z9 + 776.0 * z7 + 1482.0 * z5 - 1920.0 * z3 - 945.0 * z) / (92_160.0 * df.powi(4))
-}
-
-/// The tail probability of Hesterberg's expanded percentile interval for n samples.
-pub fn expanded_alpha(level: f64, n: usize) -> f64 {
-    let n = n as f64;
-    let t = t_quantile(1.0 - (1.0 - level) / 2.0, n - 1.0);
-    (2.0 * normal_sf((n / (n - 1.0)).sqrt() * t)).clamp(1e-6, 1.0 - level)
 }
 
 /// Overhead from paired rounds: `host[i]` and `container[i]` were measured in round i.
@@ -186,22 +132,10 @@ pub fn paired_overhead(
         .map(|(h, c)| (c / h).ln())
         .collect();
     let n = logs.len();
-    let m = mean(&logs);
+    let ci = expanded_mean_ci(&logs, level, resamples, seed)?;
+    let m = ci.estimate;
     let sd = (logs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n as f64 - 1.0)).sqrt();
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut scratch = vec![0.0; n];
-    let mut replicates: Vec<f64> = (0..resamples)
-        .map(|_| {
-            for x in scratch.iter_mut() {
-                *x = logs[rng.random_range(0..n)];
-            }
-            mean(&scratch)
-        })
-        .collect();
-    replicates.sort_by(f64::total_cmp);
-    let alpha = expanded_alpha(level, n);
-    let low = quantile_sorted(&replicates, alpha / 2.0).min(m);
-    let high = quantile_sorted(&replicates, 1.0 - alpha / 2.0).max(m);
+    let (low, high) = (ci.low, ci.high);
     let (overhead, ci_low, ci_high) = (m.exp_m1(), low.exp_m1(), high.exp_m1());
     Ok(Overhead {
         rounds: n,
@@ -240,16 +174,16 @@ pub fn adjust(
     median: f64,
     ci_low: f64,
     ci_high: f64,
-    o: &Overhead,
+    o: OverheadInterval,
 ) -> Result<Adjusted, StatsError> {
     check_positive(
         &[
             median,
             ci_low,
             ci_high,
-            1.0 + o.overhead,
-            1.0 + o.ci_low,
-            1.0 + o.ci_high,
+            1.0 + o.estimate,
+            1.0 + o.low,
+            1.0 + o.high,
         ],
         6,
     )?;
@@ -258,10 +192,10 @@ pub fn adjust(
             "the interval must contain the median",
         ));
     }
-    let factor = 1.0 + o.overhead;
+    let factor = 1.0 + o.estimate;
     let adjusted = median / factor;
-    let down = ((median / ci_low).ln().powi(2) + ((1.0 + o.ci_high) / factor).ln().powi(2)).sqrt();
-    let up = ((ci_high / median).ln().powi(2) + (factor / (1.0 + o.ci_low)).ln().powi(2)).sqrt();
+    let down = ((median / ci_low).ln().powi(2) + ((1.0 + o.high) / factor).ln().powi(2)).sqrt();
+    let up = ((ci_high / median).ln().powi(2) + (factor / (1.0 + o.low)).ln().powi(2)).sqrt();
     Ok(Adjusted {
         median: adjusted,
         ci_low: adjusted * (-down).exp(),
@@ -272,6 +206,8 @@ pub fn adjust(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bootstrap::expanded_alpha;
+    use crate::distributions::{normal_quantile, t_quantile};
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
@@ -397,7 +333,7 @@ mod tests {
             log_ratio_sd: 0.01,
             verdict: Verdict::Overhead,
         };
-        let a = adjust(1.25, 1.20, 1.30, &o)?;
+        let a = adjust(1.25, 1.20, 1.30, o.interval())?;
         assert!((a.median - 1.0).abs() < 1e-12);
         // Wider (relatively) than the raw interval: both uncertainties count.
         assert!(a.ci_low < 1.20 / 1.25 && a.ci_high > 1.30 / 1.25, "{a:?}");
@@ -408,9 +344,9 @@ mod tests {
             ci_high: 0.0,
             ..o
         };
-        let same = adjust(2.0, 1.9, 2.1, &zero)?;
+        let same = adjust(2.0, 1.9, 2.1, zero.interval())?;
         assert!((same.ci_low - 1.9).abs() < 1e-12 && (same.ci_high - 2.1).abs() < 1e-12);
-        assert!(adjust(1.0, 1.1, 1.2, &o).is_err());
+        assert!(adjust(1.0, 1.1, 1.2, o.interval()).is_err());
         Ok(())
     }
 

@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use calibench::plan::{ContainerOverrides, RuntimeSelection};
+use calibench_suites::Network;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
@@ -106,6 +108,13 @@ pub struct GateArgs {
     /// Compare raw values even where host, runtime or limits differ
     #[arg(long)]
     pub allow_mismatch: bool,
+    /// Pass although a benchmark failed or is missing in the candidate
+    #[arg(long)]
+    pub allow_missing: bool,
+    /// Pass although a benchmark is inconclusive (no change shown, but a change above
+    /// the threshold could not have been seen either)
+    #[arg(long)]
+    pub allow_inconclusive: bool,
     #[command(flatten)]
     pub db: DbArgs,
 }
@@ -172,6 +181,15 @@ pub struct InnerArgs {
     /// The benchmark, as JSON
     #[arg(long)]
     pub benchmark: String,
+    /// Runs in this block
+    #[arg(long, default_value_t = 1)]
+    pub count: usize,
+    /// Runs of the benchmark before this block (failure messages count from it)
+    #[arg(long, default_value_t = 0)]
+    pub first: usize,
+    /// The runs are warm-ups: run them, report no samples
+    #[arg(long)]
+    pub warmup: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -258,6 +276,11 @@ pub struct RunArgs {
     /// No progress output
     #[arg(long, short)]
     pub quiet: bool,
+    /// Measure the suite this many times, each a run of its own under the same tag, so
+    /// that comparisons can treat the run as the unit (run-to-run variation); with
+    /// --json, one document per line
+    #[arg(long, value_name = "K", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub repeat: u32,
 }
 
 #[derive(Debug, Args)]
@@ -299,4 +322,35 @@ pub struct ProbeArgs {
     /// Directory IO probes write in (default: the current directory)
     #[arg(long)]
     pub dir: Option<std::path::PathBuf>,
+}
+
+impl From<RuntimeChoice> for RuntimeSelection {
+    fn from(c: RuntimeChoice) -> Self {
+        match c {
+            RuntimeChoice::Host => RuntimeSelection::Host,
+            RuntimeChoice::Docker => RuntimeSelection::Docker,
+            RuntimeChoice::Both => RuntimeSelection::Both,
+        }
+    }
+}
+
+impl From<NetworkChoice> for Network {
+    fn from(c: NetworkChoice) -> Self {
+        match c {
+            NetworkChoice::Host => Network::Host,
+            NetworkChoice::Bridge => Network::Bridge,
+        }
+    }
+}
+
+impl From<&ContainerArgs> for ContainerOverrides {
+    fn from(a: &ContainerArgs) -> Self {
+        ContainerOverrides {
+            cpus: a.cpus,
+            cpuset: a.cpuset.clone(),
+            memory: a.memory.clone(),
+            network: a.network.map(Into::into),
+            image: a.image.clone(),
+        }
+    }
 }

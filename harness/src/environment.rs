@@ -69,14 +69,7 @@ fn read_trimmed(path: &str) -> Option<String> {
 /// FNV-1a 64 over the facts, NUL-separated: stable across Rust versions and platforms
 /// (std's `DefaultHasher` is not), which a key stored in a database must be.
 pub fn fingerprint(parts: &[&str]) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for byte in part.bytes().chain(std::iter::once(0)) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    format!("{hash:016x}")
+    format!("{:016x}", calibench_calibrator::seed::fnv1a(parts))
 }
 
 /// The commit and dirty flag of the repository holding `dir`, when it is one.

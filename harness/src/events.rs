@@ -15,6 +15,12 @@ pub struct Measurement {
     pub failure: Option<String>,
     /// Counted by the cgroup the benchmark ran in (containers).
     pub cgroup: Option<CgroupUsage>,
+    /// What the cgroup counted during each measured run (containers).
+    #[serde(default)]
+    pub sample_cgroup: Vec<CgroupUsage>,
+    /// Wall seconds of each measured run, beside `sample_cgroup`.
+    #[serde(default)]
+    pub sample_wall_s: Vec<f64>,
 }
 
 /// A step of the run.
@@ -36,7 +42,7 @@ pub enum Event {
     Finished {
         name: String,
         runtime: Runtime,
-        measurement: Measurement,
+        measurement: Box<Measurement>,
     },
 }
 

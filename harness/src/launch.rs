@@ -83,6 +83,12 @@ pub trait Launcher {
     fn launch(&mut self, bench: &Benchmark) -> Result<RunOutcome, LaunchError>;
 }
 
+impl<L: Launcher + ?Sized> Launcher for &mut L {
+    fn launch(&mut self, bench: &Benchmark) -> Result<RunOutcome, LaunchError> {
+        (**self).launch(bench)
+    }
+}
+
 /// Process group of the run in flight, so a signal handler can kill it (0: none).
 static CURRENT_PGID: AtomicI32 = AtomicI32::new(0);
 
@@ -191,21 +197,6 @@ pub fn restore_affinity(set: &libc::cpu_set_t) -> std::io::Result<()> {
     } else {
         Err(std::io::Error::last_os_error())
     }
-}
-
-/// Parses a Docker-style CPU list (`0`, `0-1`, `0,2-3`).
-pub fn parse_cpu_list(text: &str) -> Option<Vec<usize>> {
-    let mut cpus = Vec::new();
-    for part in text.split(',') {
-        match part.split_once('-') {
-            Some((lo, hi)) => {
-                let (lo, hi): (usize, usize) = (lo.trim().parse().ok()?, hi.trim().parse().ok()?);
-                cpus.extend(lo..=hi);
-            }
-            None => cpus.push(part.trim().parse().ok()?),
-        }
-    }
-    (!cpus.is_empty()).then_some(cpus)
 }
 
 fn timeval_s(tv: libc::timeval) -> f64 {
@@ -336,17 +327,5 @@ pub fn sample_value(bench: &Benchmark, outcome: &RunOutcome) -> Result<f64, Stri
                 ))
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cpu_lists() {
-        assert_eq!(parse_cpu_list("0"), Some(vec![0]));
-        assert_eq!(parse_cpu_list("0-2,5"), Some(vec![0, 1, 2, 5]));
-        assert_eq!(parse_cpu_list("x"), None);
     }
 }

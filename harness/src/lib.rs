@@ -4,6 +4,7 @@
 pub mod adjust;
 pub mod benchenv;
 pub mod calibrate;
+pub mod confirm;
 pub mod docker;
 pub mod environment;
 pub mod events;
@@ -12,6 +13,8 @@ pub mod exit;
 pub mod launch;
 pub mod output;
 pub mod paths;
+pub mod plan;
+pub mod preflight;
 pub mod runner;
 pub mod sampler;
 pub mod summarize;

@@ -1,12 +1,15 @@
 //! Runs a suite on one or more executors and assembles the run report, saving it to the
 //! spool after every benchmark so that an interruption loses nothing already measured.
 
-use calibench_results::{now, Environment, RunId, RunReport, SCHEMA_VERSION};
+use calibench_calibrator::seed::fnv1a;
+use calibench_calibrator::{paired_overhead, CONFIDENCE, DEFAULT_RESAMPLES};
+use calibench_results::{now, Environment, PairedRatio, RunId, RunReport, Runtime, SCHEMA_VERSION};
 use calibench_suites::Suite;
 
 use crate::events::EventSink;
 use crate::executor::{Executor, ExecutorError};
 use crate::launch::interrupted;
+use crate::sampler::{measure, Measured};
 use crate::summarize::build_result;
 
 /// Who the run is for and how it is labelled.
@@ -17,12 +20,33 @@ pub struct RunIdentity {
     pub context: String,
 }
 
-/// Runs every benchmark of `suite` on every executor.
-///
-/// Runtimes alternate in ABBA order across benchmarks (host, docker, docker, host, ...)
-/// so slow drift of the machine does not favour one side. An executor error (the
-/// engine went away) stops the run and is returned beside what was measured. `checkpoint` receives the
-/// report after every finished benchmark (the spool writes it).
+/// Container against host over the rounds in which both ran a complete block.
+pub fn paired_with_host(measured: &Measured, seed: u64) -> Option<PairedRatio> {
+    let runtimes: Vec<Runtime> = measured
+        .sides
+        .iter()
+        .map(|s| s.environment.runtime)
+        .collect();
+    let host = runtimes.iter().position(|r| *r == Runtime::Host)?;
+    let docker = runtimes.iter().position(|r| *r == Runtime::Docker)?;
+    let (h, c): (Vec<f64>, Vec<f64>) = measured
+        .rounds
+        .iter()
+        .filter_map(|r| Some((r.get(host).copied()??, r.get(docker).copied()??)))
+        .unzip();
+    let o = paired_overhead(&h, &c, CONFIDENCE, DEFAULT_RESAMPLES, seed).ok()?;
+    Some(PairedRatio {
+        rounds: o.rounds,
+        change_pct: o.overhead * 100.0,
+        ci_low_pct: o.ci_low * 100.0,
+        ci_high_pct: o.ci_high * 100.0,
+    })
+}
+
+/// Runs every benchmark of `suite` on every executor, the executors interleaved within
+/// each benchmark (see `sampler`). An executor error (the engine went away) stops the
+/// run and is returned beside what was measured. `checkpoint` receives the report after
+/// every finished benchmark (the spool writes it).
 pub fn run_suite(
     suite: &Suite,
     identity: &RunIdentity,
@@ -47,34 +71,183 @@ pub fn run_suite(
         labels: Default::default(),
     };
     checkpoint(&report);
-    let count = executors.len();
-    for (i, bench) in suite.benchmarks.iter().enumerate() {
-        let order: Vec<usize> = if (i % 4 == 1 || i % 4 == 2) && count > 1 {
-            (0..count).rev().collect()
-        } else {
-            (0..count).collect()
-        };
-        for e in order {
-            if interrupted() {
-                break;
-            }
-            let executor = &mut executors[e];
-            match executor.measure(bench, sink) {
-                Ok((m, exec_env)) => {
-                    report
-                        .benchmarks
-                        .push(build_result(identity.run_id, bench, m, exec_env));
-                    report.finished_at = now();
-                    checkpoint(&report);
-                }
-                Err(err) => {
-                    report.finished_at = now();
-                    checkpoint(&report);
-                    return (report, Some(err));
-                }
-            }
+    for bench in &suite.benchmarks {
+        if interrupted() {
+            break;
         }
+        let seed = fnv1a(&[&identity.run_id.to_string(), &bench.name]);
+        let outcome = measure(executors, bench, sink, seed);
+        report.finished_at = now();
+        let measured = match outcome {
+            Ok(m) => m,
+            Err(err) => {
+                checkpoint(&report);
+                return (report, Some(err));
+            }
+        };
+        let paired = paired_with_host(&measured, seed);
+        for side in measured.sides {
+            let mut env = side.environment;
+            if env.runtime == Runtime::Docker {
+                env.paired_with_host = paired;
+            }
+            report
+                .benchmarks
+                .push(build_result(identity.run_id, bench, side.measurement, env));
+        }
+        checkpoint(&report);
     }
     report.finished_at = now();
     (report, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::time::Duration;
+
+    use calibench_results::ExecutionEnvironment;
+    use calibench_suites::{Benchmark, BenchmarkKind, Dimension, RunSettings};
+
+    use super::*;
+    use crate::events::NullSink;
+    use crate::executor::{Block, Sample};
+
+    /// A side whose runs take `wall` seconds times `ratio`, recording the order of
+    /// calls in a shared log.
+    struct Fake {
+        runtime: Runtime,
+        ratio: f64,
+        log: std::rc::Rc<std::cell::RefCell<Vec<(Runtime, usize)>>>,
+    }
+
+    impl Executor for Fake {
+        fn runtime(&self) -> Runtime {
+            self.runtime
+        }
+        fn begin(&mut self, _: &Benchmark) -> Result<(), ExecutorError> {
+            Ok(())
+        }
+        fn block(
+            &mut self,
+            _: &Benchmark,
+            _first: usize,
+            count: usize,
+            warmup: bool,
+        ) -> Result<Block, ExecutorError> {
+            if !warmup {
+                self.log.borrow_mut().push((self.runtime, count));
+            }
+            let wall = 0.01 * self.ratio;
+            let samples = if warmup {
+                vec![]
+            } else {
+                (0..count)
+                    .map(|i| Sample {
+                        value: wall * (1.0 + 0.001 * (i % 3) as f64),
+                        wall_s: wall,
+                        user_s: 0.0,
+                        system_s: 0.0,
+                        max_rss_kib: 1,
+                        cgroup: None,
+                    })
+                    .collect()
+            };
+            Ok(Block {
+                samples,
+                failure: None,
+                wall_s: wall * count as f64,
+                cgroup: None,
+            })
+        }
+        fn end(&mut self, _: &Benchmark) -> Result<ExecutionEnvironment, ExecutorError> {
+            let mut env = ExecutionEnvironment::host(None);
+            env.runtime = self.runtime;
+            Ok(env)
+        }
+    }
+
+    fn suite() -> Suite {
+        Suite {
+            name: "s".into(),
+            path: "s.toml".into(),
+            settings: RunSettings::default(),
+            container: Default::default(),
+            benchmarks: vec![Benchmark {
+                name: "b".into(),
+                kind: BenchmarkKind::Command {
+                    argv: vec!["true".into()],
+                },
+                dimension: Dimension::Cpu,
+                env: BTreeMap::new(),
+                workdir: None,
+                settings: RunSettings {
+                    warmup: 1,
+                    min_runs: 40,
+                    max_runs: 400,
+                    time_budget: Duration::from_secs(2),
+                    timeout: Duration::from_secs(5),
+                },
+            }],
+        }
+    }
+
+    #[test]
+    fn sides_alternate_in_abba_rounds_and_the_paired_ratio_is_recovered() {
+        let log = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let mut executors: Vec<Box<dyn Executor>> = vec![
+            Box::new(Fake {
+                runtime: Runtime::Host,
+                ratio: 1.0,
+                log: log.clone(),
+            }),
+            Box::new(Fake {
+                runtime: Runtime::Docker,
+                ratio: 1.2,
+                log: log.clone(),
+            }),
+        ];
+        let identity = RunIdentity {
+            run_id: RunId::new_random(),
+            tag: None,
+            context: "local".into(),
+        };
+        let env = calibench_results::testing::fixture_environment();
+        let (report, err) = run_suite(
+            &suite(),
+            &identity,
+            env,
+            vec![],
+            &mut executors,
+            &mut NullSink,
+            &mut |_| {},
+        );
+        assert!(err.is_none());
+        let log = log.borrow();
+        // While both sides run, every round runs each once, and within each pair of
+        // rounds the order reverses (the slower side is done first, after ~19 rounds).
+        let rounds: Vec<&[(Runtime, usize)]> = log[..16].chunks(2).collect();
+        for round in &rounds {
+            assert_ne!(round[0].0, round[1].0, "one block per side: {round:?}");
+        }
+        for pair in rounds.chunks(2) {
+            assert_ne!(pair[0][0].0, pair[1][0].0, "ABBA: {pair:?}");
+        }
+        // Blocks: 0.1 s of runs at the median warm-up wall time (10 and 12 ms).
+        assert_eq!(log[0].1, 9);
+        let docker = report
+            .benchmarks
+            .iter()
+            .find(|b| b.runtime == Runtime::Docker)
+            .expect("docker result");
+        let paired = docker
+            .execution_environment
+            .paired_with_host
+            .expect("a paired ratio");
+        assert!(
+            paired.ci_low_pct <= 20.0 + 1e-6 && 20.0 - 1e-6 <= paired.ci_high_pct,
+            "{paired:?}"
+        );
+        assert!(report.benchmarks.iter().all(|b| b.n >= 40));
+    }
 }

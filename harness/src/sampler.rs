@@ -1,92 +1,256 @@
-//! The measuring loop shared by every runtime: warm-up runs discarded, then runs until
-//! both `min_runs` and `time_budget` are met, never past `max_runs`. A failed run stops
-//! the benchmark and is recorded with its reason; the samples before it are kept.
+//! The measuring loop of one benchmark on one or two runtimes. Warm-up runs are
+//! discarded; then the sides take turns in rounds, a block of runs each, in randomised
+//! ABBA order (the calibrator's paired-rounds schedule), until every side has `min_runs`
+//! samples and has spent `time_budget` on measured runs, never past `max_runs`. A block
+//! is as many runs as fit in about `TARGET_BLOCK_S`, so a millisecond benchmark is not
+//! dominated by the cost of entering the container for each run. A failed run stops its
+//! side, with its reason; the samples before it are kept and the other side goes on.
 
-use calibench_results::Runtime;
+use calibench_calibrator::{median, AbbaOrder};
+use calibench_results::{CgroupUsage, ExecutionEnvironment, Runtime};
 use calibench_suites::Benchmark;
 
 use crate::events::{Event, EventSink, Measurement};
-use crate::launch::{interrupted, sample_value, Launcher};
+use crate::executor::{Block, Executor, ExecutorError};
+use crate::launch::interrupted;
 
-/// Measures `bench` with `launcher`, reporting progress to `sink`.
-///
-/// The time budget counts the wall time of measured runs (not warm-ups, not the
-/// harness's own bookkeeping), so the loop is deterministic under a fake launcher.
-pub fn measure(
-    launcher: &mut dyn Launcher,
-    bench: &Benchmark,
-    runtime: Runtime,
-    sink: &mut dyn EventSink,
-) -> Measurement {
-    let s = &bench.settings;
-    sink.event(&Event::Started {
-        name: bench.name.clone(),
-        runtime,
-        min_runs: s.min_runs,
-        max_runs: s.max_runs,
-    });
-    let mut m = Measurement::default();
-    let budget = s.time_budget.as_secs_f64();
-    let mut spent = 0.0;
-    let total_warmup = s.warmup as usize;
-    let mut run = 0usize;
-    loop {
-        if interrupted() {
-            m.failure = Some("interrupted".into());
-            break;
-        }
-        let warmup = run < total_warmup;
-        let measured = m.samples.len();
-        if !warmup
-            && (measured >= s.max_runs as usize
-                || (measured >= s.min_runs as usize && spent >= budget))
-        {
-            break;
-        }
-        run += 1;
-        let outcome = match launcher.launch(bench) {
-            Ok(o) => o,
-            Err(e) => {
-                m.failure = Some(e.to_string());
-                break;
-            }
-        };
-        if !outcome.succeeded() {
-            let phase = if warmup { "warm-up run" } else { "run" };
-            m.failure = Some(format!(
-                "{phase} {run} {}",
-                outcome.failure_reason(s.timeout)
-            ));
-            break;
-        }
-        let value = match sample_value(bench, &outcome) {
-            Ok(v) => v,
-            Err(e) => {
-                m.failure = Some(e);
-                break;
-            }
-        };
-        if warmup {
-            continue;
-        }
-        spent += outcome.wall_s;
-        m.samples.push(value);
-        m.user_s.push(outcome.user_s);
-        m.system_s.push(outcome.system_s);
-        m.max_rss_kib = Some(m.max_rss_kib.unwrap_or(0).max(outcome.max_rss_kib));
-        sink.event(&Event::Sample {
-            name: bench.name.clone(),
-            runtime,
-            index: m.samples.len() - 1,
-            value,
-        });
+/// Measured time a block aims at.
+pub const TARGET_BLOCK_S: f64 = 0.1;
+/// Most runs in one block.
+pub const MAX_BLOCK: usize = 64;
+
+/// One side's measurement and how it was executed.
+#[derive(Debug, Clone)]
+pub struct SideResult {
+    pub measurement: Measurement,
+    pub environment: ExecutionEnvironment,
+}
+
+/// A benchmark measured on every executor, with the medians of the blocks each round
+/// ran (`None` where a side ran no complete block that round).
+#[derive(Debug, Clone)]
+pub struct Measured {
+    pub sides: Vec<SideResult>,
+    pub rounds: Vec<Vec<Option<f64>>>,
+}
+
+#[derive(Default)]
+struct SideState {
+    m: Measurement,
+    spent: f64,
+    launched: usize,
+    dead: bool,
+    cgroup: Option<CgroupUsage>,
+}
+
+impl SideState {
+    fn done(&self, bench: &Benchmark) -> bool {
+        let s = &bench.settings;
+        let n = self.m.samples.len();
+        self.dead
+            || n >= s.max_runs as usize
+            || (n >= s.min_runs as usize && self.spent >= s.time_budget.as_secs_f64())
     }
-    sink.event(&Event::Finished {
-        name: bench.name.clone(),
-        runtime,
-        measurement: m.clone(),
-    });
-    m
+
+    fn take(
+        &mut self,
+        block: Block,
+        bench: &Benchmark,
+        runtime: Runtime,
+        sink: &mut dyn EventSink,
+    ) {
+        self.launched += block.samples.len();
+        for sample in &block.samples {
+            self.spent += sample.wall_s;
+            self.m.samples.push(sample.value);
+            self.m.user_s.push(sample.user_s);
+            self.m.system_s.push(sample.system_s);
+            self.m.max_rss_kib = Some(self.m.max_rss_kib.unwrap_or(0).max(sample.max_rss_kib));
+            if let Some(c) = &sample.cgroup {
+                self.m.sample_cgroup.push(c.clone());
+                self.m.sample_wall_s.push(sample.wall_s);
+            }
+            sink.event(&Event::Sample {
+                name: bench.name.clone(),
+                runtime,
+                index: self.m.samples.len() - 1,
+                value: sample.value,
+            });
+        }
+        if let Some(c) = block.cgroup {
+            self.cgroup = Some(add_usage(self.cgroup.take(), c));
+        }
+        if let Some(f) = block.failure {
+            self.m.failure = Some(f);
+            self.dead = true;
+        }
+    }
+}
+
+/// Sums counters; the memory peak is the latest reading.
+fn add_usage(total: Option<CgroupUsage>, next: CgroupUsage) -> CgroupUsage {
+    let Some(t) = total else { return next };
+    let sum = |a: Option<u64>, b: Option<u64>| match (a, b) {
+        (Some(a), Some(b)) => Some(a + b),
+        (a, b) => a.or(b),
+    };
+    CgroupUsage {
+        cpu_usage_ns: sum(t.cpu_usage_ns, next.cpu_usage_ns),
+        nr_periods: sum(t.nr_periods, next.nr_periods),
+        nr_throttled: sum(t.nr_throttled, next.nr_throttled),
+        throttled_ns: sum(t.throttled_ns, next.throttled_ns),
+        memory_peak_bytes: next.memory_peak_bytes.or(t.memory_peak_bytes),
+        memory_limit_hits: sum(t.memory_limit_hits, next.memory_limit_hits),
+        major_faults: sum(t.major_faults, next.major_faults),
+        memory_stall_us: sum(t.memory_stall_us, next.memory_stall_us),
+    }
+}
+
+/// Runs in a block, from the wall time per run seen so far.
+fn block_size(per_run_s: Option<f64>) -> usize {
+    match per_run_s {
+        Some(w) if w > 0.0 => ((TARGET_BLOCK_S / w).floor() as usize).clamp(1, MAX_BLOCK),
+        _ => 1,
+    }
+}
+
+/// Runs in this side's next block: `k`, but no more than `max_runs` allows, and no more
+/// than the time budget and `min_runs` still need.
+fn block_count(state: &SideState, bench: &Benchmark, k: usize, per_run_s: Option<f64>) -> usize {
+    let s = &bench.settings;
+    let n = state.m.samples.len();
+    let for_min = (s.min_runs as usize).saturating_sub(n);
+    let left_s = s.time_budget.as_secs_f64() - state.spent;
+    let for_budget = match per_run_s {
+        Some(w) if w > 0.0 && left_s > 0.0 => (left_s / w).ceil() as usize,
+        _ if left_s > 0.0 => 1,
+        _ => 0,
+    };
+    k.min((s.max_runs as usize).saturating_sub(n))
+        .min(for_min.max(for_budget))
+        .max(1)
+}
+
+/// Measures `bench` on every executor, interleaved; `seed` fixes the ABBA order.
+///
+/// An executor error (the engine went away) ends every side that began and is returned.
+pub fn measure(
+    executors: &mut [Box<dyn Executor + '_>],
+    bench: &Benchmark,
+    sink: &mut dyn EventSink,
+    seed: u64,
+) -> Result<Measured, ExecutorError> {
+    let s = &bench.settings;
+    let mut begun = 0;
+    let mut failure: Option<ExecutorError> = None;
+    let mut states: Vec<SideState> = executors.iter().map(|_| SideState::default()).collect();
+    for e in executors.iter_mut() {
+        sink.event(&Event::Started {
+            name: bench.name.clone(),
+            runtime: e.runtime(),
+            min_runs: s.min_runs,
+            max_runs: s.max_runs,
+        });
+        if let Err(err) = e.begin(bench) {
+            failure = Some(err);
+            break;
+        }
+        begun += 1;
+    }
+    let mut rounds = Vec::new();
+    if failure.is_none() {
+        match interleave(&mut executors[..begun], &mut states, bench, sink, seed) {
+            Ok(r) => rounds = r,
+            Err(e) => failure = Some(e),
+        }
+    }
+    let mut sides = Vec::new();
+    for (i, e) in executors.iter_mut().enumerate().take(begun) {
+        match e.end(bench) {
+            Ok(mut environment) => {
+                let state = std::mem::take(&mut states[i]);
+                environment.cgroup = state.cgroup;
+                let measurement = state.m;
+                sink.event(&Event::Finished {
+                    name: bench.name.clone(),
+                    runtime: e.runtime(),
+                    measurement: Box::new(measurement.clone()),
+                });
+                sides.push(SideResult {
+                    measurement,
+                    environment,
+                });
+            }
+            Err(err) => {
+                failure.get_or_insert(err);
+            }
+        }
+    }
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(Measured { sides, rounds }),
+    }
+}
+
+fn interleave(
+    executors: &mut [Box<dyn Executor + '_>],
+    states: &mut [SideState],
+    bench: &Benchmark,
+    sink: &mut dyn EventSink,
+    seed: u64,
+) -> Result<Vec<Vec<Option<f64>>>, ExecutorError> {
+    let s = &bench.settings;
+    let n = executors.len();
+    let mut order = AbbaOrder::new(seed);
+    let mut walls: Vec<f64> = Vec::new();
+    if s.warmup > 0 {
+        for (e, state) in executors.iter_mut().zip(states.iter_mut()) {
+            let block = e.block(bench, 0, s.warmup as usize, true)?;
+            state.launched += s.warmup as usize;
+            walls.push(block.wall_s / f64::from(s.warmup));
+            let runtime = e.runtime();
+            state.take(block, bench, runtime, sink);
+        }
+    }
+    let mut rounds = Vec::new();
+    loop {
+        if states.iter().all(|st| st.done(bench)) {
+            break;
+        }
+        if interrupted() {
+            for st in states.iter_mut().filter(|st| !st.dead) {
+                st.m.failure = Some("interrupted".into());
+                st.dead = true;
+            }
+            break;
+        }
+        let per_run = median(&walls).ok();
+        let k = block_size(per_run);
+        let sequence: Vec<usize> = if n == 2 && !order.next_a_first() {
+            vec![1, 0]
+        } else {
+            (0..n).collect()
+        };
+        let mut round = vec![None; n];
+        for i in sequence {
+            if states[i].done(bench) {
+                continue;
+            }
+            let count = block_count(&states[i], bench, k, per_run);
+            let block = executors[i].block(bench, states[i].launched, count, false)?;
+            if !block.samples.is_empty() {
+                walls.push(block.wall_s / block.samples.len() as f64);
+                if block.failure.is_none() {
+                    let values: Vec<f64> = block.samples.iter().map(|x| x.value).collect();
+                    round[i] = median(&values).ok();
+                }
+            }
+            let runtime = executors[i].runtime();
+            states[i].take(block, bench, runtime, sink);
+        }
+        rounds.push(round);
+    }
+    Ok(rounds)
 }
 
 #[cfg(test)]
@@ -98,7 +262,8 @@ mod tests {
 
     use super::*;
     use crate::events::NullSink;
-    use crate::launch::{Ending, LaunchError, RunOutcome};
+    use crate::executor::host::HostExecutor;
+    use crate::launch::{Ending, LaunchError, Launcher, RunOutcome};
 
     /// Deterministic launcher: plays back wall times, then endings.
     struct Fake {
@@ -154,10 +319,20 @@ mod tests {
         }
     }
 
+    /// Measures `bench` with the fake launcher alone (one side).
+    fn measure_one(f: &mut Fake, b: &Benchmark) -> Measurement {
+        let mut executors: Vec<Box<dyn Executor + '_>> = vec![Box::new(HostExecutor {
+            launcher: f,
+            cpuset: None,
+        })];
+        let measured = measure(&mut executors, b, &mut NullSink, 1).expect("no executor error");
+        measured.sides[0].measurement.clone()
+    }
+
     #[test]
     fn warmups_are_discarded_and_min_runs_met() {
         let mut f = fake(None);
-        let m = measure(&mut f, &bench(2, 5, 100, 0), Runtime::Host, &mut NullSink);
+        let m = measure_one(&mut f, &bench(2, 5, 100, 0));
         assert_eq!(m.samples.len(), 5);
         assert_eq!(f.launched, 7);
         assert_eq!(m.max_rss_kib, Some(1007));
@@ -167,21 +342,21 @@ mod tests {
     fn keeps_going_until_the_budget_is_spent() {
         // 0.1 s per run and a 2 s budget: 20 runs, above min_runs = 3.
         let mut f = fake(None);
-        let m = measure(&mut f, &bench(0, 3, 100, 2), Runtime::Host, &mut NullSink);
+        let m = measure_one(&mut f, &bench(0, 3, 100, 2));
         assert_eq!(m.samples.len(), 20);
     }
 
     #[test]
     fn max_runs_caps_the_budget() {
         let mut f = fake(None);
-        let m = measure(&mut f, &bench(0, 3, 7, 100), Runtime::Host, &mut NullSink);
+        let m = measure_one(&mut f, &bench(0, 3, 7, 100));
         assert_eq!(m.samples.len(), 7);
     }
 
     #[test]
     fn a_failed_run_stops_the_benchmark_and_keeps_earlier_samples() {
         let mut f = fake(Some(4));
-        let m = measure(&mut f, &bench(1, 10, 100, 0), Runtime::Host, &mut NullSink);
+        let m = measure_one(&mut f, &bench(1, 10, 100, 0));
         assert_eq!(m.samples.len(), 2);
         let reason = m.failure.unwrap_or_default();
         assert!(
@@ -193,7 +368,7 @@ mod tests {
     #[test]
     fn a_failed_warmup_is_reported_as_such() {
         let mut f = fake(Some(1));
-        let m = measure(&mut f, &bench(1, 10, 100, 0), Runtime::Host, &mut NullSink);
+        let m = measure_one(&mut f, &bench(1, 10, 100, 0));
         assert!(m.samples.is_empty());
         assert!(m.failure.unwrap_or_default().starts_with("warm-up run 1"));
     }

@@ -1,19 +1,16 @@
 //! Measurement → stored result: the summary statistics and the bootstrap CI of the median.
 
-use calibench_calibrator::{bootstrap_median_ci, Summary, DEFAULT_RESAMPLES};
+use calibench_calibrator::seed::fnv1a;
+use calibench_calibrator::{bootstrap_median_ci, Summary, CONFIDENCE, DEFAULT_RESAMPLES};
 use calibench_results::{now, BenchmarkResult, ExecutionEnvironment, ProcessUsage, RunId, Status};
 use calibench_suites::Benchmark;
 
-use crate::environment::fingerprint;
 use crate::events::Measurement;
-
-/// Confidence level of every interval calibench reports.
-pub const CONFIDENCE: f64 = 0.95;
 
 /// Seed of a result's bootstrap, derived from the run and benchmark so that the stored
 /// interval can be recomputed exactly from the stored samples.
 pub fn bootstrap_seed(run_id: RunId, name: &str, runtime: &str) -> u64 {
-    u64::from_str_radix(&fingerprint(&[&run_id.to_string(), name, runtime]), 16).unwrap_or(0)
+    fnv1a(&[&run_id.to_string(), name, runtime])
 }
 
 /// Builds the result of one benchmark on one runtime.
@@ -42,7 +39,7 @@ pub fn build_result(
     BenchmarkResult {
         name: bench.name.clone(),
         runtime,
-        dimension: bench.dimension.to_string(),
+        dimension: bench.dimension,
         unit: bench.unit().to_string(),
         status: if failure.is_some() {
             Status::Failed
@@ -70,6 +67,8 @@ pub fn build_result(
             user_s: m.user_s,
             system_s: m.system_s,
             max_rss_kib: m.max_rss_kib,
+            cgroup: m.sample_cgroup,
+            wall_s: m.sample_wall_s,
         },
         execution_environment,
     }

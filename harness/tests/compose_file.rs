@@ -2,6 +2,7 @@
 //! so the file is validated, not started), and its provisioning files parse.
 
 mod common;
+use common::expect_exit;
 
 use common::workspace_root;
 
@@ -28,11 +29,7 @@ fn docker_compose_config_accepts_the_file() {
         .output()
         .expect("docker-compose runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_exit(&out, 0);
     assert!(
         stdout.contains("timescale/timescaledb:2.17.2-pg16")
             && stdout.contains("grafana/grafana-oss:11.3.1")

@@ -2,6 +2,7 @@
 //! from the engine and seen from inside; failures, timeouts, OOM and cleanup.
 
 mod common;
+use common::expect_exit;
 
 use common::{
     calibench_bin, containers_of_run, docker_available_or_skip, json,
@@ -33,12 +34,7 @@ fn smoke_suite_runs_on_both_sides_with_limits_read_back() {
         .arg(workspace_root().join("suites/smoke.toml"))
         .output()
         .expect("calibench runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_exit(&out, 0);
     let run = json(&out);
     let run_id = run["run_id"].as_str().expect("run id").to_string();
     let engine = &run["environment"]["engine"];
@@ -109,12 +105,7 @@ fn cgroup_seen_inside(cpus: &str) -> serde_json::Value {
         .arg(&suite)
         .output()
         .expect("calibench runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_exit(&out, 0);
     let text = std::fs::read_to_string(s.path().join("cgroup-docker.json"))
         .expect("the probe wrote its facts");
     serde_json::from_str(&text).expect("cgroup facts are JSON")
@@ -160,12 +151,7 @@ fn failures_and_timeouts_in_the_container_leave_no_container_behind() {
         .arg(&suite)
         .output()
         .expect("calibench runs");
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_exit(&out, 1);
     let run = json(&out);
     let b = |n: &str| {
         run["benchmarks"]
@@ -215,12 +201,7 @@ fn exceeding_the_memory_limit_is_reported_as_oom_killed() {
         .arg(&suite)
         .output()
         .expect("calibench runs");
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_exit(&out, 1);
     let run = json(&out);
     let hog = &run["benchmarks"][0];
     assert_eq!(hog["status"], "failed", "{hog}");
@@ -264,12 +245,7 @@ fn without_an_engine_both_runs_host_only_and_docker_exits_3() {
         .arg(&suite)
         .output()
         .expect("calibench runs");
-    assert_eq!(
-        both.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&both.stderr)
-    );
+    expect_exit(&both, 0);
     let stderr = String::from_utf8_lossy(&both.stderr);
     assert!(
         stderr.contains("no Docker engine answers") && stderr.contains("host only"),
@@ -311,11 +287,7 @@ fn both_sides_see_the_same_environment_without_the_database_url() {
         .arg(&suite)
         .output()
         .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_exit(&out, 0);
     let read = |side: &str| {
         std::fs::read_to_string(s.path().join(format!("env-{side}.txt"))).expect("written")
     };

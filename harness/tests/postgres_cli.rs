@@ -2,6 +2,7 @@
 //! shows.
 
 mod common;
+use common::expect_exit;
 
 use common::{fresh_postgres, json, Scratch, QUICK_SUITE};
 
@@ -100,11 +101,7 @@ fn the_password_never_appears_in_output_errors_or_stored_data() {
         .arg(&suite)
         .output()
         .expect("run");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    expect_exit(&run, 0);
     outputs.push(run);
     for args in [
         vec!["runs"],

@@ -1,6 +1,7 @@
 //! `calibench report` and `calibrate --plot` render from real stored runs.
 
 mod common;
+use common::expect_exit;
 
 use common::{store_host_run as store_run, Scratch};
 
@@ -11,11 +12,7 @@ fn report(s: &Scratch, args: &[&str]) -> String {
         .args(args)
         .output()
         .expect("report");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_exit(&out, 0);
     let path = args
         .iter()
         .skip_while(|a| **a != "--out")
@@ -134,11 +131,7 @@ fn calibrate_plot_draws_overhead_with_error_bars() {
         ])
         .output()
         .expect("calibrate");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_exit(&out, 0);
     let svg = std::fs::read_to_string(s.path().join("cal.svg")).expect("plot written");
     assert!(
         svg.contains("overhead (% of host time")

@@ -1,6 +1,7 @@
 //! `calibench run --runtime host` end to end with the real binary and a real SQLite file.
 
 mod common;
+use common::expect_exit;
 
 use common::{json, workspace_root, Scratch};
 
@@ -24,12 +25,7 @@ fn smoke_suite_json_matches_the_store() {
         .args(["--db", &s.db_url()])
         .output()
         .expect("calibench runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_exit(&out, 0);
     let run = json(&out);
     assert_eq!(run["schema_version"], 1);
     assert_eq!(run["tag"], "t1");
@@ -108,12 +104,7 @@ command = ["true"]
         .arg(&suite)
         .output()
         .expect("calibench runs");
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_exit(&out, 1);
     // The hung command was killed at its 1 s timeout, not left to sleep 30 s.
     assert!(started.elapsed().as_secs() < 20);
     let run = json(&out);
@@ -193,11 +184,7 @@ fn an_unreachable_store_spools_the_run_and_exits_3() {
     assert_eq!(spooled.len(), 1);
     // Push into the default database stores it, and a second push has nothing to do.
     let push = s.calibench().arg("push").output().expect("push");
-    assert!(
-        push.status.success(),
-        "{}",
-        String::from_utf8_lossy(&push.stderr)
-    );
+    expect_exit(&push, 0);
     assert!(String::from_utf8_lossy(&push.stdout).contains("pushed 1 run(s)"));
     let again = s.calibench().arg("push").output().expect("push");
     assert!(String::from_utf8_lossy(&again.stdout).contains("nothing to push"));

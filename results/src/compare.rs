@@ -9,9 +9,9 @@
 
 use std::collections::BTreeMap;
 
-use calibench_calibrator::{
-    benjamini_hochberg, classify, compare_samples, Change, DEFAULT_RESAMPLES,
-};
+use calibench_calibrator::seed::fnv1a as seed_from;
+pub use calibench_calibrator::Replication;
+use calibench_calibrator::{judge_suite, Change, SamplePair, CONFIDENCE};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::RunId;
@@ -26,6 +26,10 @@ pub struct CompareOptions {
     pub allow_mismatch: bool,
     /// False-discovery rate.
     pub alpha: f64,
+    /// Gate: a benchmark that failed or is missing in the candidate does not fail it.
+    pub allow_missing: bool,
+    /// Gate: an inconclusive benchmark does not fail it.
+    pub allow_inconclusive: bool,
 }
 
 impl Default for CompareOptions {
@@ -34,6 +38,8 @@ impl Default for CompareOptions {
             threshold: None,
             allow_mismatch: false,
             alpha: 0.05,
+            allow_missing: false,
+            allow_inconclusive: false,
         }
     }
 }
@@ -59,6 +65,128 @@ pub enum Basis {
     None,
 }
 
+/// What a comparison says of one benchmark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RowVerdict {
+    #[serde(rename = "slower")]
+    Slower,
+    #[serde(rename = "faster")]
+    Faster,
+    #[serde(rename = "no change")]
+    NoChange,
+    /// Neither a change nor its absence can be claimed (see `more_needed`).
+    #[serde(rename = "inconclusive")]
+    Inconclusive,
+    #[serde(rename = "not comparable")]
+    NotComparable,
+    #[serde(rename = "missing in baseline")]
+    MissingInBaseline,
+    #[serde(rename = "missing in candidate")]
+    MissingInCandidate,
+    /// A flagged regression that fresh runs did not show (`gate --confirm`).
+    #[serde(rename = "not confirmed")]
+    NotConfirmed,
+}
+
+impl RowVerdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowVerdict::Slower => "slower",
+            RowVerdict::Faster => "faster",
+            RowVerdict::NoChange => "no change",
+            RowVerdict::Inconclusive => "inconclusive",
+            RowVerdict::NotComparable => "not comparable",
+            RowVerdict::MissingInBaseline => "missing in baseline",
+            RowVerdict::MissingInCandidate => "missing in candidate",
+            RowVerdict::NotConfirmed => "not confirmed",
+        }
+    }
+
+    /// Whether the row holds a significant change either way.
+    pub fn is_change(self) -> bool {
+        matches!(self, RowVerdict::Slower | RowVerdict::Faster)
+    }
+
+    /// Whether nothing could be compared for the row.
+    pub fn is_uncompared(self) -> bool {
+        matches!(
+            self,
+            RowVerdict::NotComparable
+                | RowVerdict::MissingInBaseline
+                | RowVerdict::MissingInCandidate
+        )
+    }
+}
+
+/// Tests and scripts read verdicts as their JSON text.
+impl PartialEq<&str> for RowVerdict {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::fmt::Display for RowVerdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl From<Change> for RowVerdict {
+    fn from(c: Change) -> Self {
+        match c {
+            Change::Slower => RowVerdict::Slower,
+            Change::Faster => RowVerdict::Faster,
+            Change::NoChange => RowVerdict::NoChange,
+            Change::Inconclusive => RowVerdict::Inconclusive,
+        }
+    }
+}
+
+/// What a comparison says as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReportVerdict {
+    /// Gate: no regression.
+    #[serde(rename = "pass")]
+    Pass,
+    /// Gate: at least one regression, or a benchmark failed or missing in the candidate.
+    #[serde(rename = "fail")]
+    Fail,
+    /// Gate: no regression, but some benchmark could not be judged either way.
+    #[serde(rename = "inconclusive")]
+    Inconclusive,
+    /// Compare: some benchmark is significantly slower or faster.
+    #[serde(rename = "changed")]
+    Changed,
+    /// Compare: nothing changed significantly.
+    #[serde(rename = "no change")]
+    NoChange,
+}
+
+impl ReportVerdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportVerdict::Pass => "pass",
+            ReportVerdict::Fail => "fail",
+            ReportVerdict::Inconclusive => "inconclusive",
+            ReportVerdict::Changed => "changed",
+            ReportVerdict::NoChange => "no change",
+        }
+    }
+}
+
+/// Tests and scripts read verdicts as their JSON text.
+impl PartialEq<&str> for ReportVerdict {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::fmt::Display for ReportVerdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 /// One benchmark's comparison: the document `compare --json` and `gate --json` print.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BenchmarkComparison {
@@ -68,6 +196,11 @@ pub struct BenchmarkComparison {
     pub basis: Basis,
     pub n_baseline: usize,
     pub n_candidate: usize,
+    /// Runs pooled on each side.
+    #[serde(default)]
+    pub runs_baseline: usize,
+    #[serde(default)]
+    pub runs_candidate: usize,
     pub baseline_median: Option<f64>,
     pub candidate_median: Option<f64>,
     pub change_pct: Option<f64>,
@@ -76,11 +209,19 @@ pub struct BenchmarkComparison {
     /// Mann–Whitney two-sided p-value, and Benjamini–Hochberg adjusted across the suite.
     pub p_value: Option<f64>,
     pub q_value: Option<f64>,
-    /// Minimum detectable change at 80 % power, percent.
+    /// Minimum detectable change at 80 % power, percent (at the Bonferroni level α/m).
     pub mde_pct: Option<f64>,
+    /// What one observation was: `runs` (each run's median; run-to-run variation is in
+    /// the interval) or `samples` (single runs: within-run noise only).
+    #[serde(default)]
+    pub replication: Option<Replication>,
+    /// Inconclusive with a threshold: how many times the current runs (or samples) per
+    /// side would bring the detectable effect down to the threshold.
+    #[serde(default)]
+    pub more_needed: Option<f64>,
     /// `slower`, `faster`, `no change`, `not comparable`, `missing in baseline`,
-    /// `missing in candidate`.
-    pub verdict: String,
+    /// `missing in candidate`, `not confirmed`.
+    pub verdict: RowVerdict,
     /// Slower and above the threshold (gate only).
     pub regression: bool,
     pub reason: Option<String>,
@@ -91,7 +232,7 @@ pub struct BenchmarkComparison {
 pub struct ComparisonReport {
     pub schema_version: u32,
     /// `pass` or `fail` for the gate; `no change`, `changed` for compare.
-    pub verdict: String,
+    pub verdict: ReportVerdict,
     pub baseline: SideRef,
     pub candidate: SideRef,
     pub threshold_pct: Option<f64>,
@@ -100,9 +241,56 @@ pub struct ComparisonReport {
     pub notes: Vec<String>,
 }
 
+impl BenchmarkComparison {
+    /// For an inconclusive row: what would resolve it.
+    pub fn resolution_hint(&self) -> Option<String> {
+        if self.verdict != RowVerdict::Inconclusive {
+            return None;
+        }
+        let mde = self.mde_pct.map_or(String::new(), |m| {
+            format!("only a change above {m:.1} % could be seen; ")
+        });
+        Some(match (self.replication, self.more_needed) {
+            (Some(Replication::Runs), Some(k)) => {
+                let runs = self.runs_baseline.max(self.runs_candidate).max(1) as f64;
+                format!(
+                    "{mde}about {} runs per side would resolve it (`calibench run --repeat N` per tag)",
+                    (k * runs).ceil() as u64
+                )
+            }
+            (Some(Replication::Samples), _) => format!(
+                "{mde}a single run per side cannot show run-to-run drift: store 3 or more runs per tag (`calibench run --repeat 3`)"
+            ),
+            _ => format!("{mde}more runs per side would resolve it"),
+        })
+    }
+}
+
 impl ComparisonReport {
     pub fn regressions(&self) -> impl Iterator<Item = &BenchmarkComparison> {
         self.benchmarks.iter().filter(|b| b.regression)
+    }
+
+    /// Whether the gate fails (exit 1): a regression, a benchmark failed or missing in
+    /// the candidate, or an inconclusive benchmark, unless the options allow those.
+    pub fn gate_fails(&self) -> bool {
+        matches!(
+            self.verdict,
+            ReportVerdict::Fail | ReportVerdict::Inconclusive
+        )
+    }
+}
+
+/// The gate's verdict over judged rows: never a silent pass.
+pub fn gate_verdict(rows: &[BenchmarkComparison], options: &CompareOptions) -> ReportVerdict {
+    let any = |v: RowVerdict| rows.iter().any(|r| r.verdict == v);
+    let missing = any(RowVerdict::MissingInCandidate) && !options.allow_missing;
+    if rows.iter().any(|r| r.regression) || missing {
+        ReportVerdict::Fail
+    } else if any(RowVerdict::Inconclusive) && !options.allow_inconclusive {
+        ReportVerdict::Inconclusive
+    } else {
+        ReportVerdict::Pass
     }
 }
 
@@ -112,8 +300,21 @@ struct Pooled {
     raw: Vec<f64>,
     /// Samples divided by (1 + overhead); `None` once any pooled docker result lacks one.
     adjusted: Option<Vec<f64>>,
+    /// The median of each pooled run, raw and adjusted.
+    raw_runs: Vec<f64>,
+    adjusted_runs: Vec<f64>,
     keys: Vec<String>,
     failures: Vec<String>,
+}
+
+/// A row waiting for the suite-wide judgement.
+struct Pending {
+    row: usize,
+    baseline: Vec<f64>,
+    candidate: Vec<f64>,
+    baseline_runs: Vec<f64>,
+    candidate_runs: Vec<f64>,
+    seed: u64,
 }
 
 /// What must match for a direct comparison.
@@ -161,6 +362,9 @@ fn pool(runs: &[RunReport]) -> BTreeMap<(String, Runtime), Pooled> {
                 p.keys.push(key);
             }
             p.raw.extend(&b.samples);
+            if let Some(m) = b.median {
+                p.raw_runs.push(m);
+            }
             let factor = match b.runtime {
                 Runtime::Host => Some(1.0),
                 Runtime::Docker => b
@@ -169,7 +373,12 @@ fn pool(runs: &[RunReport]) -> BTreeMap<(String, Runtime), Pooled> {
                     .map(|o| 1.0 + o / 100.0),
             };
             match (factor, p.adjusted.as_mut()) {
-                (Some(f), Some(adj)) if f > 0.0 => adj.extend(b.samples.iter().map(|s| s / f)),
+                (Some(f), Some(adj)) if f > 0.0 => {
+                    adj.extend(b.samples.iter().map(|s| s / f));
+                    if let Some(m) = b.median {
+                        p.adjusted_runs.push(m / f);
+                    }
+                }
                 _ => p.adjusted = None,
             }
         }
@@ -216,17 +425,11 @@ fn pairs(
     out
 }
 
-fn seed_of(name: &str) -> u64 {
-    name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
 fn empty(
     name: &str,
     br: Option<Runtime>,
     cr: Option<Runtime>,
-    verdict: &str,
+    verdict: RowVerdict,
     reason: Option<String>,
 ) -> BenchmarkComparison {
     BenchmarkComparison {
@@ -236,6 +439,8 @@ fn empty(
         basis: Basis::None,
         n_baseline: 0,
         n_candidate: 0,
+        runs_baseline: 0,
+        runs_candidate: 0,
         baseline_median: None,
         candidate_median: None,
         change_pct: None,
@@ -244,7 +449,9 @@ fn empty(
         p_value: None,
         q_value: None,
         mde_pct: None,
-        verdict: verdict.to_string(),
+        replication: None,
+        more_needed: None,
+        verdict,
         regression: false,
         reason,
     }
@@ -262,14 +469,14 @@ pub fn compare_runs(
     let cand = pool(candidate_runs);
     let mut notes = Vec::new();
     let mut rows = Vec::new();
-    // Rows that were tested, with their comparison, for FDR control and verdicts.
-    let mut tested: Vec<(usize, calibench_calibrator::Comparison)> = Vec::new();
+    // Rows to be tested, with their samples, for one suite-wide judgement.
+    let mut pending: Vec<Pending> = Vec::new();
     for (name, br, cr) in pairs(&base, &cand) {
         let (Some(br), Some(cr)) = (br, cr) else {
             let verdict = if br.is_none() {
-                "missing in baseline"
+                RowVerdict::MissingInBaseline
             } else {
-                "missing in candidate"
+                RowVerdict::MissingInCandidate
             };
             rows.push(empty(&name, br, cr, verdict, None));
             continue;
@@ -281,22 +488,16 @@ pub fn compare_runs(
             } else {
                 &c.failures
             };
-            let side = if b.raw.len() < 2 {
-                "baseline"
+            let verdict = if b.raw.len() < 2 {
+                RowVerdict::MissingInBaseline
             } else {
-                "candidate"
+                RowVerdict::MissingInCandidate
             };
             let reason = failed
                 .first()
                 .cloned()
                 .unwrap_or_else(|| "fewer than 2 samples".into());
-            rows.push(empty(
-                &name,
-                Some(br),
-                Some(cr),
-                &format!("missing in {side}"),
-                Some(reason),
-            ));
+            rows.push(empty(&name, Some(br), Some(cr), verdict, Some(reason)));
             continue;
         }
         let same_env = b.keys.len() == 1 && b.keys == c.keys;
@@ -308,16 +509,24 @@ pub fn compare_runs(
             .collect::<std::collections::BTreeSet<_>>()
             .len()
             == 1;
-        let (basis, bs, cs) = if same_env {
-            (Basis::Raw, &b.raw, &c.raw)
+        let (basis, bs, cs, br_runs, cr_runs) = if same_env {
+            (Basis::Raw, &b.raw, &c.raw, &b.raw_runs, &c.raw_runs)
         } else if same_host && b.adjusted.is_some() && c.adjusted.is_some() {
             (
                 Basis::Adjusted,
                 b.adjusted.as_ref().unwrap_or(&b.raw),
                 c.adjusted.as_ref().unwrap_or(&c.raw),
+                &b.adjusted_runs,
+                &c.adjusted_runs,
             )
         } else if options.allow_mismatch {
-            (Basis::MismatchAllowed, &b.raw, &c.raw)
+            (
+                Basis::MismatchAllowed,
+                &b.raw,
+                &c.raw,
+                &b.raw_runs,
+                &c.raw_runs,
+            )
         } else {
             let reason = if !same_host {
                 "measured on different hosts".to_string()
@@ -332,85 +541,113 @@ pub fn compare_runs(
                 &name,
                 Some(br),
                 Some(cr),
-                "not comparable",
+                RowVerdict::NotComparable,
                 Some(reason),
             ));
             continue;
         };
-        match compare_samples(bs, cs, 0.95, DEFAULT_RESAMPLES, seed_of(&name)) {
-            Ok(cmp) => {
-                tested.push((rows.len(), cmp));
-                rows.push(BenchmarkComparison {
-                    name: name.clone(),
-                    baseline_runtime: Some(br),
-                    candidate_runtime: Some(cr),
-                    basis,
-                    n_baseline: bs.len(),
-                    n_candidate: cs.len(),
-                    baseline_median: Some(cmp.baseline_median),
-                    candidate_median: Some(cmp.candidate_median),
-                    change_pct: Some(cmp.change * 100.0),
-                    ci_low_pct: Some(cmp.ci_low * 100.0),
-                    ci_high_pct: Some(cmp.ci_high * 100.0),
-                    p_value: Some(cmp.p_value),
-                    q_value: None,
-                    mde_pct: cmp.mde.map(|m| m * 100.0),
-                    verdict: String::new(),
-                    regression: false,
-                    reason: match basis {
-                        Basis::Adjusted => {
-                            Some("compared on values adjusted by calibration profiles".into())
-                        }
-                        Basis::MismatchAllowed => Some(
-                            "environments differ; compared raw because of --allow-mismatch".into(),
-                        ),
-                        _ => None,
-                    },
-                });
-            }
-            Err(e) => rows.push(empty(
-                &name,
-                Some(br),
-                Some(cr),
-                "not comparable",
-                Some(e.to_string()),
-            )),
-        }
+        pending.push(Pending {
+            row: rows.len(),
+            baseline: bs.clone(),
+            candidate: cs.clone(),
+            baseline_runs: br_runs.clone(),
+            candidate_runs: cr_runs.clone(),
+            seed: seed_from(&[&name]),
+        });
+        rows.push(BenchmarkComparison {
+            n_baseline: bs.len(),
+            n_candidate: cs.len(),
+            runs_baseline: br_runs.len(),
+            runs_candidate: cr_runs.len(),
+            basis,
+            reason: match basis {
+                Basis::Adjusted => {
+                    Some("compared on values adjusted by calibration profiles".into())
+                }
+                Basis::MismatchAllowed => {
+                    Some("environments differ; compared raw because of --allow-mismatch".into())
+                }
+                _ => None,
+            },
+            ..empty(&name, Some(br), Some(cr), RowVerdict::NoChange, None)
+        });
     }
-    let q = benjamini_hochberg(&tested.iter().map(|(_, c)| c.p_value).collect::<Vec<_>>());
-    for ((row, cmp), q) in tested.iter().zip(q) {
-        let r = &mut rows[*row];
-        r.q_value = Some(q);
-        let change = classify(cmp, q, options.alpha);
-        r.verdict = match change {
-            Change::Slower => "slower",
-            Change::Faster => "faster",
-            Change::NoChange => "no change",
+    let pairs: Vec<SamplePair<'_>> = pending
+        .iter()
+        .map(|p| SamplePair {
+            baseline: &p.baseline,
+            candidate: &p.candidate,
+            baseline_runs: &p.baseline_runs,
+            candidate_runs: &p.candidate_runs,
+            seed: p.seed,
+        })
+        .collect();
+    let judged = judge_suite(&pairs, CONFIDENCE, options.alpha, options.threshold);
+    for (p, j) in pending.iter().zip(judged) {
+        let r = &mut rows[p.row];
+        match j {
+            Ok(j) => {
+                let cmp = j.comparison;
+                r.baseline_median = Some(cmp.baseline_median);
+                r.candidate_median = Some(cmp.candidate_median);
+                r.change_pct = Some(cmp.change * 100.0);
+                r.ci_low_pct = Some(cmp.ci_low * 100.0);
+                r.ci_high_pct = Some(cmp.ci_high * 100.0);
+                r.p_value = Some(cmp.p_value);
+                r.q_value = Some(j.q_value);
+                r.mde_pct = cmp.mde.map(|m| m * 100.0);
+                r.replication = Some(j.replication);
+                r.more_needed = j.more_needed;
+                r.verdict = j.change.into();
+                r.regression = j.regression;
+            }
+            Err(e) => {
+                *r = empty(
+                    &r.name,
+                    r.baseline_runtime,
+                    r.candidate_runtime,
+                    RowVerdict::NotComparable,
+                    Some(e.to_string()),
+                );
+            }
         }
-        .to_string();
-        r.regression =
-            change == Change::Slower && options.threshold.is_some_and(|t| cmp.change > t);
     }
     if rows.iter().any(|r| r.basis == Basis::Adjusted) {
         notes.push("some benchmarks were compared on values adjusted by calibration profiles (container overhead removed)".into());
     }
-    if rows.iter().any(|r| r.verdict == "not comparable") {
+    if rows.iter().any(|r| r.verdict == RowVerdict::NotComparable) {
         notes.push("some benchmarks are not comparable: different host, runtime or limits without calibration profiles".into());
     }
+    let missing: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.verdict == RowVerdict::MissingInCandidate)
+        .map(|r| r.name.as_str())
+        .collect();
+    if !missing.is_empty() && options.threshold.is_some() {
+        notes.push(format!(
+            "failed or missing in the candidate: {}{}",
+            missing.join(", "),
+            if options.allow_missing {
+                " (allowed by --allow-missing)"
+            } else {
+                ": a release whose benchmark crashes fails the gate (--allow-missing to accept it)"
+            }
+        ));
+    }
+    if rows
+        .iter()
+        .any(|r| r.replication == Some(Replication::Samples))
+    {
+        notes.push("some benchmarks had a single run on a side: within-run samples cannot see run-to-run drift, so they cannot be called slower or faster (store several runs per tag: `calibench run --repeat 3`, or compare interleaved)".into());
+    }
     let verdict = match options.threshold {
-        Some(_) if rows.iter().any(|r| r.regression) => "fail",
-        Some(_) => "pass",
-        None if rows
-            .iter()
-            .any(|r| r.verdict == "slower" || r.verdict == "faster") =>
-        {
-            "changed"
-        }
-        None => "no change",
+        Some(_) => gate_verdict(&rows, options),
+        None if rows.iter().any(|r| r.verdict.is_change()) => ReportVerdict::Changed,
+        None => ReportVerdict::NoChange,
     };
     ComparisonReport {
         schema_version: SCHEMA_VERSION,
-        verdict: verdict.to_string(),
+        verdict,
         baseline,
         candidate,
         threshold_pct: options.threshold.map(|t| t * 100.0),
@@ -458,16 +695,106 @@ mod tests {
             threshold: Some(0.05),
             ..Default::default()
         };
-        let b = run_with("x", Runtime::Host, spread(1.0, 30), None);
-        let c = run_with("x", Runtime::Host, spread(1.10, 30), None);
-        let r = compare_runs(side("a"), std::slice::from_ref(&b), side("b"), &[c], &opts);
+        // Three runs per side, a little apart as runs on a shared machine are.
+        let runs = |center: f64| -> Vec<RunReport> {
+            [0.998, 1.0, 1.002]
+                .iter()
+                .map(|d| run_with("x", Runtime::Host, spread(center * d, 30), None))
+                .collect()
+        };
+        let b = runs(1.0);
+        let r = compare_runs(side("a"), &b, side("b"), &runs(1.10), &opts);
         assert_eq!(r.verdict, "fail");
         assert_eq!(r.benchmarks[0].verdict, "slower");
-        let small = run_with("x", Runtime::Host, spread(1.02, 30), None);
-        let r = compare_runs(side("a"), &[b], side("b"), &[small], &opts);
+        assert_eq!(r.benchmarks[0].replication, Some(Replication::Runs));
+        let r = compare_runs(side("a"), &b, side("b"), &runs(1.02), &opts);
         assert_eq!(r.verdict, "pass");
         assert_eq!(r.benchmarks[0].verdict, "slower");
         assert!(!r.benchmarks[0].regression);
+    }
+
+    #[test]
+    fn single_runs_never_call_a_change_from_within_run_samples() {
+        // One run per side: a clear within-run difference may be drift between the runs.
+        let opts = CompareOptions {
+            threshold: Some(0.05),
+            ..Default::default()
+        };
+        let b = run_with("x", Runtime::Host, spread(1.0, 30), None);
+        let c = run_with("x", Runtime::Host, spread(1.15, 30), None);
+        let r = compare_runs(side("a"), &[b], side("b"), &[c], &opts);
+        let row = &r.benchmarks[0];
+        assert_eq!(row.verdict, "inconclusive", "{row:?}");
+        assert_eq!(row.replication, Some(Replication::Samples));
+        assert!(!row.regression);
+        assert_eq!(r.verdict, "inconclusive");
+        assert!(r.gate_fails(), "a +15 % change of single runs never passes");
+        assert!(row
+            .resolution_hint()
+            .unwrap_or_default()
+            .contains("--repeat"));
+    }
+
+    #[test]
+    fn no_silent_pass_when_the_detectable_effect_exceeds_the_threshold() {
+        // Noisy runs (±10 % apart) and no change: the gate could not have seen a 5 %
+        // regression, so it says inconclusive, with what would resolve it.
+        let opts = CompareOptions {
+            threshold: Some(0.05),
+            ..Default::default()
+        };
+        let noisy = |shift: f64| -> Vec<RunReport> {
+            [0.9, 1.0, 1.1]
+                .iter()
+                .map(|d| run_with("x", Runtime::Host, spread(d * shift, 20), None))
+                .collect()
+        };
+        let r = compare_runs(side("a"), &noisy(1.0), side("b"), &noisy(1.0), &opts);
+        let row = &r.benchmarks[0];
+        assert_eq!(row.verdict, "inconclusive", "{row:?}");
+        assert!(row.mde_pct.unwrap_or(0.0) > 5.0);
+        assert!(row.more_needed.unwrap_or(0.0) > 1.0);
+        assert!(row
+            .resolution_hint()
+            .unwrap_or_default()
+            .contains("runs per side"));
+        let allowed = CompareOptions {
+            allow_inconclusive: true,
+            ..opts
+        };
+        let r = compare_runs(side("a"), &noisy(1.0), side("b"), &noisy(1.0), &allowed);
+        assert_eq!(r.verdict, "pass");
+    }
+
+    #[test]
+    fn a_candidate_whose_benchmark_failed_fails_the_gate() {
+        let opts = CompareOptions {
+            threshold: Some(0.05),
+            ..Default::default()
+        };
+        let b = run_with("x", Runtime::Host, spread(1.0, 30), None);
+        let mut c = run_with("x", Runtime::Host, vec![], None);
+        c.benchmarks[0].status = Status::Failed;
+        c.benchmarks[0].failure = Some("exited with status 101".into());
+        let r = compare_runs(
+            side("a"),
+            std::slice::from_ref(&b),
+            side("b"),
+            std::slice::from_ref(&c),
+            &opts,
+        );
+        assert_eq!(r.benchmarks[0].verdict, "missing in candidate");
+        assert_eq!(r.verdict, "fail");
+        assert!(r
+            .notes
+            .iter()
+            .any(|n| n.contains("x") && n.contains("--allow-missing")));
+        let allowed = CompareOptions {
+            allow_missing: true,
+            ..opts
+        };
+        let r = compare_runs(side("a"), &[b], side("b"), &[c], &allowed);
+        assert_eq!(r.verdict, "pass");
     }
 
     #[test]

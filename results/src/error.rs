@@ -2,6 +2,8 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
+use crate::redact::redact_text;
+
 /// Failures of a store or the spool. Database URLs in messages are always redacted.
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -9,8 +11,13 @@ pub enum StoreError {
     Unreachable { url: String, message: String },
     #[error("unsupported database URL `{url}`: use sqlite://PATH or postgres://USER@HOST/DB")]
     UnsupportedUrl { url: String },
-    #[error("database error: {0}")]
-    Database(String),
+    #[error("database error: {message}")]
+    Database {
+        /// The driver's message, redacted.
+        message: String,
+        #[source]
+        source: sqlx::Error,
+    },
     #[error("applying migrations failed: {0}")]
     Migration(String),
     #[error("stored data is corrupt: {0}")]
@@ -26,14 +33,17 @@ impl StoreError {
     pub fn is_environment(&self) -> bool {
         matches!(
             self,
-            StoreError::Unreachable { .. } | StoreError::Database(_) | StoreError::Migration(_)
+            StoreError::Unreachable { .. } | StoreError::Database { .. } | StoreError::Migration(_)
         )
     }
 }
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
-        StoreError::Database(crate::store::redact_text(&e.to_string()))
+        StoreError::Database {
+            message: redact_text(&e.to_string()),
+            source: e,
+        }
     }
 }
 

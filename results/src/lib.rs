@@ -3,10 +3,12 @@
 
 pub mod compare;
 pub mod error;
+pub mod format;
 pub mod ids;
 pub mod model;
 pub mod present;
 pub mod profile;
+pub mod redact;
 pub mod report;
 pub mod spool;
 pub mod store;

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use calibench_calibrator::Dimension;
+
 use crate::ids::RunId;
 
 /// The current time at the precision every store keeps (microseconds), so that a run
@@ -120,6 +122,24 @@ pub struct CgroupUsage {
     pub nr_throttled: Option<u64>,
     pub throttled_ns: Option<u64>,
     pub memory_peak_bytes: Option<u64>,
+    /// Times memory use hit the container's limit (reclaim forced by the limit).
+    #[serde(default)]
+    pub memory_limit_hits: Option<u64>,
+    /// Major page faults.
+    #[serde(default)]
+    pub major_faults: Option<u64>,
+    /// Microseconds some task stalled on memory (PSI; cgroup v2 only).
+    #[serde(default)]
+    pub memory_stall_us: Option<u64>,
+}
+
+impl CgroupUsage {
+    /// Whether the memory limit made the work reclaim (or stall on memory).
+    pub fn memory_pressed(&self) -> bool {
+        self.memory_limit_hits.unwrap_or(0) > 0
+            || self.major_faults.unwrap_or(0) > 0
+            || self.memory_stall_us.unwrap_or(0) > 0
+    }
 }
 
 /// How one result was executed.
@@ -136,6 +156,23 @@ pub struct ExecutionEnvironment {
     pub cgroup: Option<CgroupUsage>,
     /// Overhead of this result's dimension used for adjustment, percent.
     pub overhead_pct: Option<f64>,
+    /// Docker results of an interleaved run: container against host over paired rounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paired_with_host: Option<PairedRatio>,
+    /// Why no adjusted value is given although a profile matched (e.g. the work
+    /// reclaimed memory under the limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_adjustable: Option<String>,
+}
+
+/// Container against host over paired, interleaved rounds (ABBA): the geometric mean of
+/// the per-round ratios of block medians, minus one, with its 95 % interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PairedRatio {
+    pub rounds: usize,
+    pub change_pct: f64,
+    pub ci_low_pct: f64,
+    pub ci_high_pct: f64,
 }
 
 impl ExecutionEnvironment {
@@ -150,6 +187,8 @@ impl ExecutionEnvironment {
             limits: None,
             cgroup: None,
             overhead_pct: None,
+            paired_with_host: None,
+            not_adjustable: None,
         }
     }
 }
@@ -162,6 +201,23 @@ pub enum Status {
     Failed,
 }
 
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "ok" => Some(Status::Ok),
+            "failed" => Some(Status::Failed),
+            _ => None,
+        }
+    }
+}
+
 /// Per-run resource use of the measured process (from wait4's rusage).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProcessUsage {
@@ -171,6 +227,12 @@ pub struct ProcessUsage {
     pub system_s: Vec<f64>,
     /// Largest peak RSS over the measured runs, KiB.
     pub max_rss_kib: Option<u64>,
+    /// What the container's cgroup did during each measured run (docker results).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cgroup: Vec<CgroupUsage>,
+    /// Wall seconds of each measured run, beside `cgroup` (docker results).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub wall_s: Vec<f64>,
 }
 
 /// One benchmark on one runtime.
@@ -178,7 +240,7 @@ pub struct ProcessUsage {
 pub struct BenchmarkResult {
     pub name: String,
     pub runtime: Runtime,
-    pub dimension: String,
+    pub dimension: Dimension,
     pub unit: String,
     pub status: Status,
     /// Why it failed, with the tail of its stderr.

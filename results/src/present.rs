@@ -3,7 +3,8 @@
 
 use std::fmt::Write;
 
-use crate::compare::{BenchmarkComparison, ComparisonReport};
+use crate::compare::{BenchmarkComparison, ComparisonReport, ReportVerdict, RowVerdict};
+use crate::format::quantity;
 use crate::model::Runtime;
 
 fn runtimes(b: &BenchmarkComparison) -> String {
@@ -16,13 +17,7 @@ fn runtimes(b: &BenchmarkComparison) -> String {
 }
 
 fn time(v: Option<f64>) -> String {
-    match v {
-        None => "-".into(),
-        Some(s) if s >= 1.0 => format!("{s:.3} s"),
-        Some(s) if s >= 1e-3 => format!("{:.3} ms", s * 1e3),
-        Some(s) if s >= 1e-6 => format!("{:.3} µs", s * 1e6),
-        Some(s) => format!("{:.1} ns", s * 1e9),
-    }
+    v.map_or("-".into(), |s| quantity(s, "s"))
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -50,7 +45,7 @@ fn verdict(b: &BenchmarkComparison) -> String {
     if b.regression {
         "REGRESSION".into()
     } else {
-        b.verdict.clone()
+        b.verdict.to_string()
     }
 }
 
@@ -63,7 +58,7 @@ fn headline(r: &ComparisonReport) -> String {
         "{} → {}: {}{threshold} (FDR {:.0} %, Benjamini–Hochberg)",
         r.baseline.selector,
         r.candidate.selector,
-        r.verdict.to_uppercase(),
+        r.verdict.as_str().to_uppercase(),
         r.alpha * 100.0
     )
 }
@@ -120,13 +115,11 @@ pub fn comparison_table(r: &ComparisonReport, colour: bool) -> String {
     let _ = writeln!(out, "{}", fmt_row(&header.map(str::to_string)));
     for (row, b) in rows.iter().zip(&r.benchmarks) {
         let line = fmt_row(row);
-        let code = match (b.regression, b.verdict.as_str()) {
+        let code = match (b.regression, b.verdict) {
             (true, _) => Some("1;31"),
-            (false, "slower") => Some("33"),
-            (false, "faster") => Some("32"),
-            (false, "not comparable")
-            | (false, "missing in baseline")
-            | (false, "missing in candidate") => Some("2"),
+            (false, RowVerdict::Slower) => Some("33"),
+            (false, RowVerdict::Faster) => Some("32"),
+            (false, v) if v.is_uncompared() => Some("2"),
             _ => None,
         };
         match (colour, code) {
@@ -145,6 +138,11 @@ pub fn comparison_table(r: &ComparisonReport, colour: bool) -> String {
     {
         let _ = writeln!(out, "  {}: {}", b.name, b.reason.as_deref().unwrap_or(""));
     }
+    for b in &r.benchmarks {
+        if let Some(hint) = b.resolution_hint() {
+            let _ = writeln!(out, "  {} inconclusive: {hint}", b.name);
+        }
+    }
     for n in &r.notes {
         let _ = writeln!(out, "note: {n}");
     }
@@ -158,9 +156,10 @@ fn md_escape(s: &str) -> String {
 /// A markdown summary for a CI page.
 pub fn comparison_markdown(r: &ComparisonReport) -> String {
     let mut out = String::new();
-    let icon = match r.verdict.as_str() {
-        "fail" => "❌",
-        "pass" => "✅",
+    let icon = match r.verdict {
+        ReportVerdict::Fail => "❌",
+        ReportVerdict::Inconclusive => "⚠️",
+        ReportVerdict::Pass => "✅",
         _ => "ℹ️",
     };
     let _ = writeln!(out, "### {icon} calibench: {}\n", md_escape(&headline(r)));
@@ -179,6 +178,24 @@ pub fn comparison_markdown(r: &ComparisonReport) -> String {
         }
         out.push('\n');
     }
+    let unresolved: Vec<&BenchmarkComparison> = r
+        .benchmarks
+        .iter()
+        .filter(|b| b.verdict == RowVerdict::Inconclusive)
+        .collect();
+    if !unresolved.is_empty() {
+        let _ = writeln!(out, "**{} inconclusive:**\n", unresolved.len());
+        for b in &unresolved {
+            let _ = writeln!(
+                out,
+                "- `{}` ({}): {}",
+                md_escape(&b.name),
+                runtimes(b),
+                md_escape(&b.resolution_hint().unwrap_or_default())
+            );
+        }
+        out.push('\n');
+    }
     let _ = writeln!(
         out,
         "| benchmark | runtime | baseline | candidate | change | 95 % CI | q | verdict |"
@@ -191,7 +208,7 @@ pub fn comparison_markdown(r: &ComparisonReport) -> String {
         let v = if b.regression {
             "**REGRESSION**".to_string()
         } else {
-            b.verdict.clone()
+            b.verdict.to_string()
         };
         let _ = writeln!(
             out,

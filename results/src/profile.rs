@@ -5,12 +5,14 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use calibench_calibrator::{Dimension, StopReason, Verdict};
+
 use crate::model::EngineFacts;
 
 /// Overhead measured by one probe.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProbeOverhead {
-    pub dimension: String,
+    pub dimension: Dimension,
     /// Probe and variant, e.g. `io-fsync@bind` or `syscall@unconfined`.
     pub probe: String,
     /// Median of the host figures and of the container figures (seconds).
@@ -20,13 +22,18 @@ pub struct ProbeOverhead {
     pub ci_low_pct: f64,
     pub ci_high_pct: f64,
     pub rounds: usize,
-    /// `overhead`, `faster in container`, `indistinguishable` or `inconclusive`.
-    pub verdict: String,
+    /// `overhead`, `faster in container`, `indistinguishable`, `inconclusive` or
+    /// `too few rounds`.
+    pub verdict: Verdict,
     /// What ended the rounds: `target`, `time` or `round cap`.
-    pub stopped_by: String,
+    pub stopped_by: StopReason,
     pub seconds: f64,
     /// CFS periods in which the container was throttled during the rounds.
     pub throttled_periods: Option<u64>,
+    /// Median of the container figures before each run's own throttled time was
+    /// removed (single-threaded CPU probes under a CPU quota), seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw_container_median: Option<f64>,
     /// Pairs needed for a 1 % effect at the noise observed (80 % power).
     pub pairs_for_1pct: Option<usize>,
 }
@@ -34,12 +41,12 @@ pub struct ProbeOverhead {
 /// The overhead that adjusts one dimension (from its representative probe).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DimensionOverhead {
-    pub dimension: String,
+    pub dimension: Dimension,
     pub probe: String,
     pub overhead_pct: f64,
     pub ci_low_pct: f64,
     pub ci_high_pct: f64,
-    pub verdict: String,
+    pub verdict: Verdict,
     pub rounds: usize,
 }
 
@@ -96,7 +103,7 @@ pub struct CalibrationProfile {
 
 impl CalibrationProfile {
     /// The overhead of a dimension, as a fraction with its interval.
-    pub fn dimension(&self, dimension: &str) -> Option<&DimensionOverhead> {
+    pub fn dimension(&self, dimension: Dimension) -> Option<&DimensionOverhead> {
         self.dimensions.iter().find(|d| d.dimension == dimension)
     }
 }

@@ -25,6 +25,28 @@ pub fn postgres_admin_url(test: &str) -> Option<String> {
     }
 }
 
+/// Environment variable holding an admin URL of a test server with TimescaleDB preloaded
+/// (`../shared/timescaledb/install.sh` prints it; `scripts/test.sh` sets it when that
+/// file exists).
+pub const TIMESCALE_URL_VAR: &str = "CALIBENCH_TEST_TIMESCALE_URL";
+
+/// The admin URL of the TimescaleDB test server. In CI (CI=true) its absence is a
+/// failure; outside CI the test is skipped with a printed reason.
+pub fn timescale_admin_url(test: &str) -> Option<String> {
+    match std::env::var(TIMESCALE_URL_VAR) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("{test}: CI=true but {TIMESCALE_URL_VAR} is not set; run the tests with scripts/test.sh")
+        }
+        _ => {
+            eprintln!(
+                "skipping {test}: {TIMESCALE_URL_VAR} is not set (no TimescaleDB test server)"
+            );
+            None
+        }
+    }
+}
+
 /// Creates an empty database on the admin URL's server and returns its URL.
 pub async fn create_database(admin_url: &str) -> Result<String, StoreError> {
     let mut conn = sqlx::PgConnection::connect(admin_url).await?;
@@ -72,7 +94,7 @@ pub fn fixture_result(name: &str, runtime: Runtime, samples: Vec<f64>) -> Benchm
     BenchmarkResult {
         name: name.into(),
         runtime,
-        dimension: "cpu".into(),
+        dimension: Dimension::Cpu,
         unit: "s".into(),
         status: Status::Ok,
         failure: None,
@@ -120,5 +142,42 @@ pub fn fixture_run(tag: Option<&str>, benchmarks: usize, samples_each: usize) ->
         benchmarks: results,
         notices: vec![],
         labels: Default::default(),
+    }
+}
+
+/// A calibration profile whose one dimension has the given overhead (percent).
+pub fn fixture_profile(
+    dimension: Dimension,
+    overhead_pct: f64,
+    ci_low_pct: f64,
+    ci_high_pct: f64,
+    verdict: calibench_calibrator::Verdict,
+) -> crate::profile::CalibrationProfile {
+    crate::profile::CalibrationProfile {
+        schema_version: SCHEMA_VERSION,
+        profile_id: RunId::new_random().to_string(),
+        profile_key: "fixture".into(),
+        created_at: now(),
+        aa: false,
+        host_fingerprint: fixture_environment().host.fingerprint,
+        engine: None,
+        container: serde_json::Value::Null,
+        target_ci_pct: 0.5,
+        max_time_s: 60.0,
+        elapsed_s: 10.0,
+        dimensions: vec![crate::profile::DimensionOverhead {
+            dimension,
+            probe: dimension.as_str().into(),
+            overhead_pct,
+            ci_low_pct,
+            ci_high_pct,
+            verdict,
+            rounds: 20,
+        }],
+        probes: vec![],
+        memory_overhead_mb: None,
+        memory: None,
+        start_latency: None,
+        notes: vec![],
     }
 }

@@ -1,12 +1,13 @@
-//! One set of store behaviours, run against SQLite and against a real PostgreSQL
-//! (a fresh database per test).
+//! One set of store behaviours, run against SQLite, a real PostgreSQL and a real
+//! PostgreSQL with TimescaleDB (a fresh database per test).
 
 use calibench_results::testing::{
-    create_database, fixture_result, fixture_run, postgres_admin_url,
+    create_database, fixture_result, fixture_run, postgres_admin_url, timescale_admin_url,
 };
 use calibench_results::{open_store, Runtime, SaveOutcome, Status, Store, StoreError};
 
-/// Runs `check` against a fresh SQLite file and, when available, a fresh PostgreSQL database.
+/// Runs `check` against a fresh SQLite file and, when available, a fresh database on
+/// plain PostgreSQL and one on PostgreSQL with TimescaleDB.
 async fn on_every_backend<F, Fut>(test: &str, check: F)
 where
     F: Fn(Store) -> Fut,
@@ -23,6 +24,14 @@ where
             .expect("test database created");
         let pg = open_store(&url).await.expect("postgres opens");
         check(pg).await;
+    }
+    if let Some(admin) = timescale_admin_url(test) {
+        let url = create_database(&admin)
+            .await
+            .expect("test database created");
+        let ts = open_store(&url).await.expect("timescale opens");
+        assert_eq!(ts.status().await.expect("status").mode, "timescale");
+        check(ts).await;
     }
 }
 

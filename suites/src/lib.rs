@@ -1,6 +1,7 @@
 //! What calibench runs: the suite file schema, its validation into domain types, and the
 //! built-in probes that run identically on the host and in a container.
 
+pub mod cpuset;
 pub mod error;
 pub mod location;
 pub mod model;
@@ -9,6 +10,7 @@ mod raw;
 pub mod units;
 mod validate;
 
+pub use cpuset::CpuSet;
 pub use error::SuiteError;
 pub use model::{
     Benchmark, BenchmarkKind, ContainerSettings, Dimension, Network, RunSettings, Suite,

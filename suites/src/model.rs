@@ -1,51 +1,15 @@
 //! Validated suite: what the harness executes. Built only by `validate`.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use calibench_calibrator::Dimension;
+
+use crate::cpuset::CpuSet;
 use crate::probes::ProbeKind;
-
-/// Which container overhead adjusts a benchmark's result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
-#[serde(rename_all = "lowercase")]
-pub enum Dimension {
-    Cpu,
-    Memory,
-    Io,
-    Latency,
-}
-
-impl Dimension {
-    pub const ALL: [Dimension; 4] = [
-        Dimension::Cpu,
-        Dimension::Memory,
-        Dimension::Io,
-        Dimension::Latency,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Dimension::Cpu => "cpu",
-            Dimension::Memory => "memory",
-            Dimension::Io => "io",
-            Dimension::Latency => "latency",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|d| d.as_str() == text)
-    }
-}
-
-impl fmt::Display for Dimension {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// Container network mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,7 +69,7 @@ impl Default for RunSettings {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ContainerSettings {
     pub image: Option<String>,
-    pub cpuset: Option<String>,
+    pub cpuset: Option<CpuSet>,
     pub cpus: Option<f64>,
     pub memory_bytes: Option<u64>,
     pub network: Option<Network>,

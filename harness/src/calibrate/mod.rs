@@ -1,6 +1,7 @@
 //! `calibench calibrate`: what the container costs on this host, per dimension, with
 //! confidence intervals; the profile that adjusts later container results.
 
+pub mod error;
 mod extras;
 pub mod probes;
 pub mod rounds;
@@ -9,13 +10,14 @@ pub mod sides;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use calibench_calibrator::pairs_needed;
+use calibench_calibrator::{pairs_needed, StoppingRule, Verdict};
 use calibench_results::{
     now, CalibrationProfile, DimensionOverhead, EngineFacts, HostEnvironment, ProbeOverhead,
     SCHEMA_VERSION,
 };
 use calibench_suites::Dimension;
 
+use self::error::CalibrationError;
 use self::probes::{catalogue, is_representative, Variant};
 use self::rounds::{run_rounds, Limits, Side};
 use self::sides::{session_name, ContainerSide, HostSide};
@@ -57,6 +59,9 @@ pub fn profile_key(host: &HostEnvironment, engine: &EngineFacts, spec: &Containe
     ])
 }
 
+/// Rounds before any interval is judged or reported.
+pub const MIN_ROUNDS: usize = 10;
+
 /// Progress lines for the user.
 pub type Report<'a> = &'a mut dyn FnMut(&str);
 
@@ -68,7 +73,7 @@ pub fn calibrate(
     host_launcher: HostLauncher,
     factory: Option<(ContainerFactory, tokio::runtime::Handle)>,
     report: Report<'_>,
-) -> Result<CalibrationProfile, String> {
+) -> Result<CalibrationProfile, CalibrationError> {
     let started = Instant::now();
     // Keep time to remove the containers before the limit.
     let teardown = (plan.max_time / 10).min(Duration::from_secs(3));
@@ -93,7 +98,7 @@ pub fn calibrate(
         report("starting the calibration containers");
         let default = handle
             .block_on(factory.start_session(&session_spec))
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| CalibrationError::container("starting the calibration container", e))?;
         sessions.insert(session_name(Variant::Default), default.clone());
         if probes.iter().any(|p| p.variant == Variant::Unconfined) {
             let mut unconfined = session_spec.clone();
@@ -102,7 +107,7 @@ pub fn calibrate(
                 .push("seccomp=unconfined".into());
             let id = handle
                 .block_on(factory.start_session(&unconfined))
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| CalibrationError::container("starting the unconfined container", e))?;
             sessions.insert(session_name(Variant::Unconfined), id);
         }
         if plan.dimensions.contains(&Dimension::Memory) {
@@ -133,16 +138,19 @@ pub fn calibrate(
         });
     }
     let mut results = Vec::new();
-    let outcome = (|| -> Result<(), String> {
+    let rule = |max_rounds| StoppingRule {
+        target_half_width_pp: plan.target_ci_pp,
+        min_rounds: MIN_ROUNDS,
+        max_rounds,
+    };
+    let outcome = (|| -> Result<(), CalibrationError> {
         for (i, probe) in probes.iter().enumerate() {
             let remaining = hard_deadline.saturating_duration_since(Instant::now());
             let budget = remaining / (probes.len() - i) as u32;
             let limits = Limits {
-                target_half_width_pp: plan.target_ci_pp,
+                rule: rule(plan.max_rounds),
                 budget,
                 hard_deadline,
-                min_rounds: 10,
-                max_rounds: plan.max_rounds,
             };
             let other: &mut dyn Side = match container_side.as_mut() {
                 Some(c) => c,
@@ -156,8 +164,16 @@ pub fn calibrate(
                 .map(|r| r.extra.get("throttled_periods").map(|v| *v as u64))
                 .sum();
             let median = |v: &[f64]| calibench_calibrator::median(v).unwrap_or(f64::NAN);
+            let raw: Vec<f64> = rounds
+                .container_reports
+                .iter()
+                .filter_map(|r| r.extra.get("raw_value").copied())
+                .collect();
+            // Below the minimum rounds an interval is the range of a handful of values:
+            // no verdict is drawn from it and it adjusts nothing.
+            let enough = limits.rule.enough(o.rounds);
             let result = ProbeOverhead {
-                dimension: probe.dimension().to_string(),
+                dimension: probe.dimension(),
                 probe: probe.label.clone(),
                 host_median: median(&rounds.host),
                 container_median: median(&rounds.container),
@@ -165,10 +181,15 @@ pub fn calibrate(
                 ci_low_pct: o.ci_low * 100.0,
                 ci_high_pct: o.ci_high * 100.0,
                 rounds: o.rounds,
-                verdict: o.verdict.as_str().to_string(),
-                stopped_by: rounds.stopped_by.as_str().to_string(),
+                verdict: if enough {
+                    o.verdict
+                } else {
+                    Verdict::TooFewRounds
+                },
+                stopped_by: rounds.stopped_by,
                 seconds: rounds.seconds,
                 throttled_periods: throttled.filter(|_| !plan.aa),
+                raw_container_median: calibench_calibrator::median(&raw).ok(),
                 pairs_for_1pct: pairs_needed(o.log_ratio_sd, 0.01),
             };
             report(&format!(
@@ -195,17 +216,25 @@ pub fn calibrate(
     outcome?;
     let dimensions = results
         .iter()
-        .filter(|(p, _)| is_representative(p))
+        .filter(|(p, r)| is_representative(p) && r.verdict != Verdict::TooFewRounds)
         .map(|(_, r)| DimensionOverhead {
-            dimension: r.dimension.clone(),
+            dimension: r.dimension,
             probe: r.probe.clone(),
             overhead_pct: r.overhead_pct,
             ci_low_pct: r.ci_low_pct,
             ci_high_pct: r.ci_high_pct,
-            verdict: r.verdict.clone(),
+            verdict: r.verdict,
             rounds: r.rounds,
         })
         .collect();
+    for (p, r) in &results {
+        if r.verdict == Verdict::TooFewRounds {
+            notes.push(format!(
+                "{}: only {} rounds fit in the time (at least {MIN_ROUNDS} are needed for an interval); no verdict, and it adjusts nothing",
+                p.label, r.rounds
+            ));
+        }
+    }
     let memory_overhead_mb = memory
         .as_ref()
         .map(|m: &calibench_results::MemoryFootprint| {

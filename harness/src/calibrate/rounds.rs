@@ -5,46 +5,29 @@
 
 use std::time::{Duration, Instant};
 
-use calibench_calibrator::{paired_overhead, Overhead, StatsError, DEFAULT_RESAMPLES};
+pub use calibench_calibrator::StopReason;
+use calibench_calibrator::{
+    paired_overhead, AbbaOrder, Overhead, Progress, StatsError, StoppingRule, CONFIDENCE,
+    DEFAULT_RESAMPLES,
+};
 use calibench_suites::ProbeReport;
-use rand::{Rng, SeedableRng};
 
+use super::error::CalibrationError;
 use super::probes::CalibrationProbe;
 
 /// One side of the comparison (host, container, or host again for A/A).
 pub trait Side {
-    fn measure(&mut self, probe: &CalibrationProbe) -> Result<ProbeReport, String>;
+    fn measure(&mut self, probe: &CalibrationProbe) -> Result<ProbeReport, CalibrationError>;
 }
 
-/// When to stop.
+/// When to stop: the calibrator's rule plus this probe's share of the time.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Stop once the interval's half-width is at most this (percentage points).
-    pub target_half_width_pp: f64,
-    /// Stop once this much time is spent on the probe (at least `min_rounds` still run
-    /// unless `hard_deadline` passes).
+    pub rule: StoppingRule,
+    /// Stop once this much time is spent on the probe (at least `rule.min_rounds` still
+    /// run unless `hard_deadline` passes).
     pub budget: Duration,
     pub hard_deadline: Instant,
-    pub min_rounds: usize,
-    pub max_rounds: usize,
-}
-
-/// Why the rounds stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StopReason {
-    Target,
-    Time,
-    RoundCap,
-}
-
-impl StopReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StopReason::Target => "target",
-            StopReason::Time => "time",
-            StopReason::RoundCap => "round cap",
-        }
-    }
 }
 
 /// The rounds of one probe.
@@ -62,7 +45,7 @@ pub struct Rounds {
 const INTERIM_RESAMPLES: usize = 2_000;
 
 fn overhead(h: &[f64], c: &[f64], resamples: usize, seed: u64) -> Result<Overhead, StatsError> {
-    paired_overhead(h, c, 0.95, resamples, seed)
+    paired_overhead(h, c, CONFIDENCE, resamples, seed)
 }
 
 /// Runs rounds of `probe` on `host` and `container` within `limits`.
@@ -72,11 +55,10 @@ pub fn run_rounds(
     container: &mut dyn Side,
     limits: Limits,
     seed: u64,
-) -> Result<Rounds, String> {
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+) -> Result<Rounds, CalibrationError> {
+    let mut order = AbbaOrder::new(seed);
     let start = Instant::now();
     let (mut h, mut c, mut reports) = (Vec::new(), Vec::new(), Vec::new());
-    let mut host_first = true;
     let mut last_round = Duration::ZERO;
     let stopped_by = loop {
         // Never start a round that cannot finish before the deadline.
@@ -84,12 +66,7 @@ pub fn run_rounds(
             break StopReason::Time;
         }
         let round_start = Instant::now();
-        if h.len() % 2 == 0 {
-            host_first = rng.random_bool(0.5);
-        } else {
-            host_first = !host_first;
-        }
-        let (hv, cr) = if host_first {
+        let (hv, cr) = if order.next_a_first() {
             let hv = host.measure(probe)?;
             (hv, container.measure(probe)?)
         } else {
@@ -101,25 +78,23 @@ pub fn run_rounds(
         reports.push(cr);
         last_round = round_start.elapsed();
         let n = h.len();
-        // Time in hand after one more round like the last.
-        let elapsed = start.elapsed() + last_round;
-        if n >= 2 && Instant::now() >= limits.hard_deadline {
-            break StopReason::Time;
-        }
-        if n >= limits.max_rounds {
-            break StopReason::RoundCap;
-        }
-        if n >= limits.min_rounds {
-            let interim = overhead(&h, &c, INTERIM_RESAMPLES, seed).map_err(|e| e.to_string())?;
-            if interim.half_width_pp() <= limits.target_half_width_pp {
-                break StopReason::Target;
-            }
-            if elapsed >= limits.budget {
-                break StopReason::Time;
-            }
+        let half_width_pp = if limits.rule.wants_interval(n) {
+            Some(overhead(&h, &c, INTERIM_RESAMPLES, seed)?.half_width_pp())
+        } else {
+            None
+        };
+        // The budget counts the time in hand after one more round like the last.
+        let progress = Progress {
+            rounds: n,
+            half_width_pp,
+            budget_spent: start.elapsed() + last_round >= limits.budget,
+            past_deadline: Instant::now() >= limits.hard_deadline,
+        };
+        if let Some(reason) = limits.rule.decide(progress) {
+            break reason;
         }
     };
-    let overhead = overhead(&h, &c, DEFAULT_RESAMPLES, seed).map_err(|e| e.to_string())?;
+    let overhead = overhead(&h, &c, DEFAULT_RESAMPLES, seed)?;
     Ok(Rounds {
         host: h,
         container: c,
@@ -146,7 +121,7 @@ mod tests {
     }
 
     impl Side for Fake {
-        fn measure(&mut self, _: &CalibrationProbe) -> Result<ProbeReport, String> {
+        fn measure(&mut self, _: &CalibrationProbe) -> Result<ProbeReport, CalibrationError> {
             self.calls += 1;
             let wobble = 1.0 + 0.01 * ((self.calls * 7919 % 13) as f64 / 13.0 - 0.5);
             Ok(ProbeReport {
@@ -165,16 +140,18 @@ mod tests {
 
     fn limits(max_rounds: usize, target: f64) -> Limits {
         Limits {
-            target_half_width_pp: target,
+            rule: StoppingRule {
+                target_half_width_pp: target,
+                min_rounds: 6,
+                max_rounds,
+            },
             budget: Duration::from_secs(60),
             hard_deadline: Instant::now() + Duration::from_secs(60),
-            min_rounds: 6,
-            max_rounds,
         }
     }
 
     #[test]
-    fn stops_at_the_target_and_recovers_the_ratio() -> Result<(), String> {
+    fn stops_at_the_target_and_recovers_the_ratio() -> Result<(), CalibrationError> {
         let (mut h, mut c) = (
             Fake {
                 ratio: 1.0,
@@ -197,7 +174,7 @@ mod tests {
     }
 
     #[test]
-    fn the_round_cap_stops_an_unreachable_target() -> Result<(), String> {
+    fn the_round_cap_stops_an_unreachable_target() -> Result<(), CalibrationError> {
         let (mut h, mut c) = (
             Fake {
                 ratio: 1.0,
@@ -215,7 +192,7 @@ mod tests {
     }
 
     #[test]
-    fn a_passed_deadline_stops_after_two_rounds() -> Result<(), String> {
+    fn a_passed_deadline_stops_after_two_rounds() -> Result<(), CalibrationError> {
         let (mut h, mut c) = (
             Fake {
                 ratio: 1.0,

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use calibench_suites::{Benchmark, BenchmarkKind, ProbeReport, RunSettings};
 
+use super::error::CalibrationError;
 use super::probes::{CalibrationProbe, Variant};
 use super::rounds::Side;
 use crate::docker::launch::ContainerFactory;
@@ -21,9 +22,12 @@ pub struct HostSide {
 }
 
 impl Side for HostSide {
-    fn measure(&mut self, probe: &CalibrationProbe) -> Result<ProbeReport, String> {
+    fn measure(&mut self, probe: &CalibrationProbe) -> Result<ProbeReport, CalibrationError> {
         let dir = probe.host_dir(&self.launcher.base_dir);
-        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        std::fs::create_dir_all(&dir).map_err(|source| CalibrationError::Directory {
+            path: dir.clone(),
+            source,
+        })?;
         let bench = Benchmark {
             name: probe.label.clone(),
             kind: BenchmarkKind::Probe {
@@ -39,17 +43,32 @@ impl Side for HostSide {
                 ..RunSettings::default()
             },
         };
-        let outcome = self.launcher.launch(&bench).map_err(|e| e.to_string())?;
+        let outcome = self.launcher.launch(&bench)?;
         if !outcome.succeeded() {
-            return Err(format!(
-                "{} on the host {}",
-                probe.label,
-                outcome.failure_reason(PROBE_TIMEOUT)
-            ));
+            return Err(CalibrationError::ProbeFailed {
+                probe: probe.label.clone(),
+                side: "on the host",
+                reason: outcome.failure_reason(PROBE_TIMEOUT),
+            });
         }
-        ProbeReport::from_stdout(&outcome.stdout)
-            .ok_or_else(|| format!("{} printed no report", probe.label))
+        ProbeReport::from_stdout(&outcome.stdout).ok_or_else(|| CalibrationError::NoReport {
+            probe: probe.label.clone(),
+            side: "on the host",
+        })
     }
+}
+
+/// The containerisation overhead is measured apart from the limits: a single-threaded
+/// CPU probe's own throttled time (read from the cgroup around its loop) is removed from
+/// its figure, so a CPU quota does not enter the profile's ratio. The raw figure is kept
+/// as `raw_value`.
+pub fn without_throttling(probe: &CalibrationProbe, mut report: ProbeReport) -> ProbeReport {
+    let throttled_s = report.extra.get("throttled_ns").copied().unwrap_or(0.0) / 1e9;
+    if probe.kind.single_threaded_time() && throttled_s > 0.0 && throttled_s < report.value {
+        report.extra.insert("raw_value".into(), report.value);
+        report.value -= throttled_s;
+    }
+    report
 }
 
 /// Probes inside session containers, one per variant that needs its own container.
@@ -69,11 +88,11 @@ pub fn session_name(variant: Variant) -> &'static str {
 }
 
 impl Side for ContainerSide {
-    fn measure(&mut self, probe: &CalibrationProbe) -> Result<ProbeReport, String> {
+    fn measure(&mut self, probe: &CalibrationProbe) -> Result<ProbeReport, CalibrationError> {
         let id = self
             .sessions
             .get(session_name(probe.variant))
-            .ok_or_else(|| format!("no container for {}", probe.label))?
+            .ok_or_else(|| CalibrationError::Missing(format!("no container for {}", probe.label)))?
             .clone();
         let dir = probe.container_dir(&self.base_dir);
         let mut cmd = vec![
@@ -89,16 +108,50 @@ impl Side for ContainerSide {
         let out = self
             .handle
             .block_on(self.factory.exec(&id, cmd))
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| {
+                CalibrationError::container(format!("{} in the container", probe.label), e)
+            })?;
         if out.exit_code != Some(0) {
-            return Err(format!(
-                "{} in the container exited with {:?}: {}",
-                probe.label,
-                out.exit_code,
-                out.stderr.trim()
-            ));
+            return Err(CalibrationError::ProbeFailed {
+                probe: probe.label.clone(),
+                side: "in the container",
+                reason: format!("exited with {:?}: {}", out.exit_code, out.stderr.trim()),
+            });
         }
-        ProbeReport::from_stdout(&out.stdout)
-            .ok_or_else(|| format!("{} printed no report in the container", probe.label))
+        let report =
+            ProbeReport::from_stdout(&out.stdout).ok_or_else(|| CalibrationError::NoReport {
+                probe: probe.label.clone(),
+                side: "in the container",
+            })?;
+        Ok(without_throttling(probe, report))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use calibench_suites::ProbeKind;
+
+    use super::*;
+
+    fn report(value: f64, throttled_ns: f64) -> ProbeReport {
+        ProbeReport {
+            probe: "cpu".into(),
+            value,
+            unit: "s".into(),
+            work: 1,
+            extra: BTreeMap::from([("throttled_ns".to_string(), throttled_ns)]),
+        }
+    }
+
+    #[test]
+    fn a_cpu_probe_loses_its_throttled_time_and_keeps_the_raw_figure() {
+        let cpu = CalibrationProbe::new(ProbeKind::Cpu, Variant::Default, None);
+        let r = without_throttling(&cpu, report(0.3, 0.15e9));
+        assert!((r.value - 0.15).abs() < 1e-12);
+        assert_eq!(r.extra.get("raw_value"), Some(&0.3));
+        let threads = CalibrationProbe::new(ProbeKind::CpuThreads, Variant::Default, None);
+        assert!((without_throttling(&threads, report(0.3, 0.15e9)).value - 0.3).abs() < 1e-12);
     }
 }

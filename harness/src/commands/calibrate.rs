@@ -4,15 +4,16 @@ use calibench::calibrate::{calibrate as run_calibration, CalibrationPlan};
 use calibench::docker::spec::real_path;
 use calibench::environment::capture_host;
 use calibench::exit::{CliError, Exit, ExitContext};
-use calibench::launch::{interrupted, parse_cpu_list, HostLauncher};
+use calibench::launch::interrupted;
 use calibench::output::calibration::calibration_table;
 use calibench::paths::database_url;
+use calibench::plan::{container_spec, engine_for, factory, host_launcher};
+use calibench::preflight::{check_limits, MachineLimits};
 use calibench_results::{open_store, redact_url};
 use calibench_suites::units::parse_duration;
 use calibench_suites::{load_suite, ContainerSettings, Dimension};
 use tokio::runtime::Runtime;
 
-use super::container::{container_spec, engine_for, factory};
 use super::interrupt;
 use crate::cli::CalibrateArgs;
 
@@ -23,7 +24,8 @@ pub fn calibrate(args: &CalibrateArgs, rt: &Runtime) -> Result<Exit, CliError> {
         Some(path) => load_suite(path, &base_dir).or_bad_input()?.container,
         None => ContainerSettings::default(),
     };
-    let spec = container_spec(&args.container, &suite_container)?;
+    let spec = container_spec(&(&args.container).into(), &suite_container)?;
+    check_limits(&spec, &MachineLimits::of_this_machine())?;
     let mut dimensions = Vec::new();
     for d in &args.dimensions {
         let dim = Dimension::parse(d.trim()).ok_or_else(|| {
@@ -57,12 +59,7 @@ pub fn calibrate(args: &CalibrateArgs, rt: &Runtime) -> Result<Exit, CliError> {
     };
     let exe = real_path(&std::env::current_exe().or_environment()?);
     let host = capture_host();
-    let launcher = HostLauncher {
-        exe: exe.clone(),
-        base_dir: base_dir.clone(),
-        cpus: spec.cpuset.as_deref().and_then(parse_cpu_list),
-        runtime_label: "host",
-    };
+    let launcher = host_launcher(&exe, &base_dir, spec.cpuset.as_ref());
     let engine = if args.aa {
         None
     } else {

@@ -2,6 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 
+use calibench::confirm::confirm_regressions;
 use calibench::exit::{CliError, Exit, ExitContext};
 use calibench::paths::database_url;
 use calibench_results::compare::{compare_runs, CompareOptions, ComparisonReport, SideRef};
@@ -9,7 +10,6 @@ use calibench_results::present::{comparison_markdown, comparison_table};
 use calibench_results::{open_store, redact_url, RunReport, Store};
 use tokio::runtime::Runtime;
 
-use super::confirm::confirm_regressions;
 use crate::cli::{CompareArgs, CompareFormat, GateArgs};
 
 /// One side of a comparison: what the user named and the runs it selects.
@@ -107,6 +107,8 @@ pub fn gate(args: &GateArgs, rt: &Runtime) -> Result<Exit, CliError> {
     let options = CompareOptions {
         threshold: Some(threshold),
         allow_mismatch: args.allow_mismatch,
+        allow_missing: args.allow_missing,
+        allow_inconclusive: args.allow_inconclusive,
         ..CompareOptions::default()
     };
     let mut report = compare_runs(b, &b_runs, c, &c_runs, &options);
@@ -116,7 +118,7 @@ pub fn gate(args: &GateArgs, rt: &Runtime) -> Result<Exit, CliError> {
         }
     }
     write_outputs(&report, args)?;
-    Ok(if report.verdict == "fail" {
+    Ok(if report.gate_fails() {
         Exit::Failed
     } else {
         Exit::Ok

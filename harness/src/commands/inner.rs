@@ -1,11 +1,12 @@
-use calibench::executor::inner::run_inner;
+use calibench::executor::block::run_block;
 use calibench::exit::{CliError, Exit, ExitContext};
 use calibench::launch::HostLauncher;
 use calibench_suites::Benchmark;
 
 use crate::cli::InnerArgs;
 
-/// Runs inside the container; the host reads the JSON lines it prints.
+/// Runs inside the container: one block of runs, printed as one JSON line that the
+/// host reads from the exec's output.
 pub fn inner(args: &InnerArgs) -> Result<Exit, CliError> {
     let bench: Benchmark = serde_json::from_str(&args.benchmark).or_bad_input()?;
     let mut launcher = HostLauncher {
@@ -15,6 +16,14 @@ pub fn inner(args: &InnerArgs) -> Result<Exit, CliError> {
         cpus: None,
         runtime_label: "docker",
     };
-    run_inner(&bench, &mut launcher, std::io::stdout().lock());
+    let block = run_block(
+        &mut launcher,
+        &bench,
+        args.first,
+        args.count,
+        args.warmup,
+        true,
+    );
+    println!("{}", serde_json::to_string(&block).or_environment()?);
     Ok(Exit::Ok)
 }

@@ -2,15 +2,13 @@
 
 mod calibrate;
 mod compare;
-mod confirm;
-mod container;
 mod db;
 mod gc;
 mod inner;
 mod interrupt;
 mod probe;
 mod report;
-pub mod run;
+mod run;
 mod runs;
 
 use calibench::exit::{CliError, Exit, ExitContext};

@@ -1,87 +1,47 @@
 //! `calibench run`: suite → measurements on each runtime → spool → store → table/JSON.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 use calibench::adjust::apply_profile;
-use calibench::calibrate::profile_key;
-use calibench::docker::engine::{connect, Engine};
-use calibench::docker::spec::{real_path, ContainerSpec};
-use calibench::environment::{capture_git, capture_host};
-use calibench::executor::docker::DockerExecutor;
-use calibench::executor::host::HostExecutor;
-use calibench::executor::Executor;
+use calibench::docker::spec::real_path;
+use calibench::environment::capture_host;
 use calibench::exit::{CliError, Exit, ExitContext};
-use calibench::launch::{interrupted, parse_cpu_list, HostLauncher};
+use calibench::launch::interrupted;
 use calibench::output::progress::Progress;
 use calibench::output::table::run_table;
 use calibench::paths::{database_url, spool};
+use calibench::plan::{docker_side, executors_for, find_profile, RunPlan};
 use calibench::runner::{run_suite, RunIdentity};
-use calibench_results::{open_store, redact_url, Environment, RunId, RunReport, Store};
-use calibench_suites::{load_suite, Suite};
+use calibench_results::{open_store, redact_url, RunId, RunReport};
 use tokio::runtime::Runtime;
 
-use super::container::{check_enforceable, container_spec, factory};
 use super::interrupt;
-use crate::cli::{RunArgs, RuntimeChoice};
+use crate::cli::RunArgs;
 
-/// The validated plan of one run.
-pub struct RunPlan {
-    pub suite: Suite,
-    pub base_dir: PathBuf,
-    /// `None`: both when an engine answers, else host.
-    pub runtime: Option<RuntimeChoice>,
-    pub container: ContainerSpec,
-}
-
-fn plan(args: &RunArgs) -> Result<RunPlan, CliError> {
-    let base_dir = std::env::current_dir().or_environment()?;
-    let suite = load_suite(&args.suite, &base_dir).or_bad_input()?;
-    let container = container_spec(&args.container, &suite.container)?;
-    Ok(RunPlan {
-        suite,
-        base_dir,
-        runtime: args.runtime,
-        container,
-    })
-}
-
-/// Connects to the engine when the plan may use it. `Ok(None)`: run on the host only.
-pub fn docker_side(
-    plan: &RunPlan,
-    rt: &Runtime,
-    notices: &mut Vec<String>,
-) -> Result<Option<Engine>, CliError> {
-    if plan.runtime == Some(RuntimeChoice::Host) {
-        return Ok(None);
-    }
-    match rt.block_on(connect()) {
-        Ok(engine) => {
-            check_enforceable(&plan.container, &engine)?;
-            if plan.container.is_unlimited() {
-                notices.push("the container runs without CPU or memory limits (no cpuset, cpus or memory given)".into());
-            }
-            if plan.container.privileged {
-                notices.push(
-                    "the suite asks for a privileged container: it is not isolated from the host"
-                        .into(),
-                );
-            }
-            Ok(Some(engine))
-        }
-        Err(e) if plan.runtime == Some(RuntimeChoice::Docker) => Err(CliError::environment(e)),
-        Err(e) => {
-            notices.push(format!(
-                "no Docker engine answers at {}: running on the host only",
-                e.socket
-            ));
-            Ok(None)
-        }
-    }
-}
-
+/// `calibench run`, `--repeat` times; the exit code is the worst of the runs.
 pub fn run(args: &RunArgs, rt: &Runtime) -> Result<Exit, CliError> {
-    let plan = plan(args)?;
+    let mut worst = Exit::Ok;
+    for i in 0..args.repeat {
+        if args.repeat > 1 && !args.quiet {
+            eprintln!("run {} of {}", i + 1, args.repeat);
+        }
+        let exit = run_once(args, rt)?;
+        if exit == Exit::Interrupted {
+            return Ok(exit);
+        }
+        if exit.code() > worst.code() {
+            worst = exit;
+        }
+    }
+    Ok(worst)
+}
+
+fn run_once(args: &RunArgs, rt: &Runtime) -> Result<Exit, CliError> {
+    let plan = RunPlan::load(
+        &args.suite,
+        args.runtime.map(Into::into),
+        &(&args.container).into(),
+    )?;
     let identity = RunIdentity {
         run_id: RunId::new_random(),
         tag: args.tag.clone(),
@@ -90,29 +50,22 @@ pub fn run(args: &RunArgs, rt: &Runtime) -> Result<Exit, CliError> {
     let mut notices = Vec::new();
     let engine = docker_side(&plan, rt, &mut notices)?;
     let exe = real_path(&std::env::current_exe().or_environment()?);
+    if engine.is_some() {
+        plan.check_container_paths(&exe)?;
+    }
     let host = capture_host();
     let url = database_url(args.db.db.as_deref());
     let store = rt.block_on(open_store(&url));
 
     let mut executors = executors_for(&plan, engine.as_ref(), &exe, identity.run_id, rt)?;
     let profile = match &engine {
-        Some(engine) => find_profile(
-            store.as_ref().ok(),
-            &profile_key(&host, &engine.facts, &plan.container),
-            rt,
-            &mut notices,
-        ),
+        Some(engine) => find_profile(store.as_ref().ok(), &plan, &host, engine, rt, &mut notices),
         None => None,
     };
     for n in &notices {
         eprintln!("note: {n}");
     }
-    let environment = Environment {
-        host,
-        harness_version: env!("CARGO_PKG_VERSION").to_string(),
-        git: capture_git(&plan.base_dir),
-        engine: engine.as_ref().map(|e| e.facts.clone()),
-    };
+    let environment = plan.environment(host, engine.as_ref());
     let spool = spool();
     let spool_path = spool.path_of(identity.run_id);
     let cleanup_done = interrupt::install(rt, engine.clone(), identity.run_id.to_string());
@@ -173,7 +126,9 @@ pub fn run(args: &RunArgs, rt: &Runtime) -> Result<Exit, CliError> {
     } else {
         Exit::Ok
     };
-    if args.json {
+    if args.json && args.repeat > 1 {
+        println!("{}", serde_json::to_string(&report).or_environment()?);
+    } else if args.json {
         println!(
             "{}",
             serde_json::to_string_pretty(&report).or_environment()?
@@ -201,78 +156,4 @@ pub fn run(args: &RunArgs, rt: &Runtime) -> Result<Exit, CliError> {
         exit = Exit::Environment;
     }
     Ok(exit)
-}
-
-/// The executors of a plan: the host unless the plan is docker-only, and the engine's
-/// containers when one is connected.
-pub fn executors_for(
-    plan: &RunPlan,
-    engine: Option<&Engine>,
-    exe: &std::path::Path,
-    run_id: RunId,
-    rt: &Runtime,
-) -> Result<Vec<Box<dyn Executor>>, CliError> {
-    let mut executors: Vec<Box<dyn Executor>> = Vec::new();
-    if plan.runtime != Some(RuntimeChoice::Docker) {
-        executors.push(Box::new(HostExecutor {
-            launcher: HostLauncher {
-                exe: exe.to_path_buf(),
-                base_dir: plan.base_dir.clone(),
-                cpus: plan.container.cpuset.as_deref().and_then(parse_cpu_list),
-                runtime_label: "host",
-            },
-            cpuset: plan.container.cpuset.clone(),
-        }));
-    }
-    if let Some(engine) = engine {
-        let (factory, image_id) = factory(
-            engine,
-            &plan.container,
-            exe,
-            &plan.base_dir,
-            run_id.to_string(),
-            "benchmark",
-            rt,
-        )?;
-        executors.push(Box::new(DockerExecutor {
-            factory,
-            handle: rt.handle().clone(),
-            spec: plan.container.clone(),
-            image_id,
-        }));
-    }
-    Ok(executors)
-}
-
-/// The calibration profile for this configuration, or a notice saying why there is none.
-pub fn find_profile(
-    store: Option<&Store>,
-    key: &str,
-    rt: &Runtime,
-    notices: &mut Vec<String>,
-) -> Option<calibench_results::CalibrationProfile> {
-    let Some(store) = store else {
-        notices.push("the store is unreachable, so no calibration profile can be looked up: container results are not adjusted".into());
-        return None;
-    };
-    match rt.block_on(store.find_profile(key)) {
-        Ok(Some(p)) => {
-            notices.push(format!(
-                "container results adjusted with calibration profile {} ({})",
-                p.profile_id,
-                p.created_at.format("%Y-%m-%d %H:%M UTC")
-            ));
-            Some(p)
-        }
-        Ok(None) => {
-            notices.push("no calibration profile matches this host, engine and container configuration: container results are not adjusted (run `calibench calibrate` with the same container flags)".into());
-            None
-        }
-        Err(e) => {
-            notices.push(format!(
-                "looking up a calibration profile failed ({e}): container results are not adjusted"
-            ));
-            None
-        }
-    }
 }

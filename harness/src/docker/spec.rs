@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use bollard::models::{ContainerCreateBody, HostConfig, ResourcesUlimits};
 use calibench_results::{AppliedLimits, EngineFacts};
-use calibench_suites::Network;
+use calibench_suites::{CpuSet, Network};
 
 use super::{LABEL_ROLE, LABEL_RUN_ID};
 
@@ -16,7 +16,7 @@ use super::{LABEL_ROLE, LABEL_RUN_ID};
 pub struct ContainerSpec {
     /// An image the engine has; `None` means the host-mirror image.
     pub image: Option<String>,
-    pub cpuset: Option<String>,
+    pub cpuset: Option<CpuSet>,
     /// CPUs as NanoCpus (1e9 = one CPU). Never combined with CpuQuota/CpuPeriod.
     pub nano_cpus: Option<i64>,
     /// Memory limit in bytes; swap is set equal (no swap).
@@ -77,22 +77,16 @@ impl ContainerSpec {
 
     /// The create body for a container running `cmd` in `workdir`.
     pub fn create_body(&self, ctx: &CreateContext<'_>) -> ContainerCreateBody {
-        let mut binds: Vec<String> = ctx.mirror_binds.clone();
-        binds.push(format!("{}:{}:ro", ctx.exe.display(), ctx.exe.display()));
-        binds.push(format!(
-            "{}:{}",
-            ctx.workdir.display(),
-            ctx.workdir.display()
-        ));
+        let mounts = container_mounts(ctx);
         let mut security_opt = vec!["no-new-privileges".to_string()];
         if self.privileged {
             security_opt.clear();
         }
         security_opt.extend(self.extra_security_opt.iter().cloned());
         let host_config = HostConfig {
-            binds: Some(binds),
+            binds: Some(mounts.binds),
             nano_cpus: self.nano_cpus,
-            cpuset_cpus: self.cpuset.clone(),
+            cpuset_cpus: self.cpuset.as_ref().map(|c| c.as_str().to_string()),
             memory: self.memory_bytes,
             memory_swap: self.memory_bytes,
             pids_limit: self.pids_limit,
@@ -103,10 +97,7 @@ impl ContainerSpec {
             }]),
             network_mode: Some(self.network.as_str().to_string()),
             readonly_rootfs: Some(self.readonly_rootfs),
-            tmpfs: Some(HashMap::from([(
-                "/tmp".to_string(),
-                "rw,exec,nosuid,size=1g".to_string(),
-            )])),
+            tmpfs: Some(mounts.tmpfs),
             privileged: Some(self.privileged),
             security_opt: Some(security_opt),
             auto_remove: Some(false),
@@ -129,6 +120,41 @@ impl ContainerSpec {
             ..Default::default()
         }
     }
+}
+
+/// Binds and tmpfs mounts of a container, one per target.
+pub struct Mounts {
+    pub binds: Vec<String>,
+    pub tmpfs: HashMap<String, String>,
+}
+
+fn bind_target(bind: &str) -> &str {
+    bind.split(':').nth(1).unwrap_or(bind)
+}
+
+/// The mounts of a container: the host-mirror directories read-only, the calibench
+/// binary read-only at its own path, the work directory read-write, and a tmpfs `/tmp`.
+/// Every target is mounted once (the engine refuses a duplicate mount point): the work
+/// directory takes the place of a mirror directory or of the tmpfs at the same path, so
+/// calibench runs from `/tmp` too.
+pub fn container_mounts(ctx: &CreateContext<'_>) -> Mounts {
+    let workdir = ctx.workdir.display().to_string();
+    let exe = ctx.exe.display().to_string();
+    let mut binds: Vec<String> = ctx
+        .mirror_binds
+        .iter()
+        .filter(|b| bind_target(b) != workdir && bind_target(b) != exe)
+        .cloned()
+        .collect();
+    if exe != workdir {
+        binds.push(format!("{exe}:{exe}:ro"));
+    }
+    binds.push(format!("{workdir}:{workdir}"));
+    let mut tmpfs = HashMap::new();
+    if workdir != "/tmp" {
+        tmpfs.insert("/tmp".to_string(), "rw,exec,nosuid,size=1g".to_string());
+    }
+    Mounts { binds, tmpfs }
 }
 
 /// The per-container parts of a create body.
@@ -196,10 +222,43 @@ pub fn real_path(p: &Path) -> PathBuf {
 mod tests {
     use super::*;
 
+    fn ctx<'a>(workdir: &'a Path, exe: &'a Path) -> CreateContext<'a> {
+        CreateContext {
+            image: "img",
+            cmd: vec![],
+            exe,
+            workdir,
+            mirror_binds: vec!["/usr:/usr:ro".into(), "/etc:/etc:ro".into()],
+            run_id: "r",
+            role: "benchmark",
+            user: "0:0".into(),
+            env: vec![],
+        }
+    }
+
+    #[test]
+    fn no_duplicate_mount_point_from_any_working_directory() {
+        let exe = Path::new("/opt/calibench");
+        for dir in ["/tmp", "/usr", "/etc", "/home/me/project", "/tmp/sub"] {
+            let m = container_mounts(&ctx(Path::new(dir), exe));
+            let mut targets: Vec<&str> = m.binds.iter().map(|b| bind_target(b)).collect();
+            targets.extend(m.tmpfs.keys().map(String::as_str));
+            let mut unique = targets.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            assert_eq!(targets.len(), unique.len(), "{dir}: {targets:?}");
+            assert!(
+                m.binds.contains(&format!("{dir}:{dir}")),
+                "{dir}: {:?}",
+                m.binds
+            );
+        }
+    }
+
     fn spec() -> ContainerSpec {
         ContainerSpec {
             image: None,
-            cpuset: Some("0".into()),
+            cpuset: CpuSet::parse("0").ok(),
             nano_cpus: Some(1_000_000_000),
             memory_bytes: Some(512 << 20),
             pids_limit: None,

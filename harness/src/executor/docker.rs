@@ -1,20 +1,16 @@
-//! Docker: each benchmark runs in a fresh container of the run's spec, where the same
-//! calibench binary (`calibench inner`) measures it with the same loop as the host and
-//! streams events back on stdout. The container is removed whatever happens.
+//! Docker: each benchmark gets a fresh container of the run's spec that idles until
+//! removed; every block of runs is a `calibench inner` process entered with exec, which
+//! measures with the same launcher as the host and prints the block as JSON. A long-lived
+//! container lets the runner alternate host and container blocks; one container per
+//! benchmark keeps each benchmark's cgroup figures (memory peak, OOM kills) its own.
 
-use bollard::container::LogOutput;
-use bollard::query_parameters::{LogsOptionsBuilder, WaitContainerOptionsBuilder};
 use calibench_results::{ExecutionEnvironment, Runtime};
 use calibench_suites::Benchmark;
-use futures_util::StreamExt;
 
-use super::{Executor, ExecutorError};
+use super::{Block, Executor, ExecutorError};
 use crate::docker::cleanup::remove;
 use crate::docker::launch::ContainerFactory;
 use crate::docker::spec::{applied_limits, ContainerSpec};
-use crate::events::{Event, EventSink, Measurement};
-
-const STDERR_TAIL: usize = 2048;
 
 /// Runs benchmarks in containers on one engine.
 pub struct DockerExecutor {
@@ -23,151 +19,68 @@ pub struct DockerExecutor {
     pub handle: tokio::runtime::Handle,
     pub spec: ContainerSpec,
     pub image_id: String,
-}
-
-/// What came back from one container.
-struct ContainerRun {
-    id: String,
-    measurement: Option<Measurement>,
-    stderr_tail: String,
-    exit_code: Option<i64>,
-    oom_killed: bool,
-    env: ExecutionEnvironment,
+    /// The current benchmark's container.
+    pub container: Option<String>,
 }
 
 impl DockerExecutor {
-    fn command(&self, bench: &Benchmark) -> Result<Vec<String>, ExecutorError> {
-        let json = serde_json::to_string(bench).map_err(|e| ExecutorError::new(e.to_string()))?;
-        Ok(vec![
-            self.factory.exe.display().to_string(),
-            "inner".into(),
-            "--benchmark".into(),
-            json,
-        ])
+    pub fn new(
+        factory: ContainerFactory,
+        handle: tokio::runtime::Handle,
+        spec: ContainerSpec,
+        image_id: String,
+    ) -> Self {
+        Self {
+            factory,
+            handle,
+            spec,
+            image_id,
+            container: None,
+        }
     }
 
-    async fn run_container(
+    fn command(
         &self,
         bench: &Benchmark,
-        sink: &mut dyn EventSink,
-    ) -> Result<ContainerRun, ExecutorError> {
-        let docker = &self.factory.engine.docker;
-        let id = self
-            .factory
-            .create(&self.spec, self.command(bench)?)
-            .await
-            .map_err(|e| ExecutorError::new(format!("benchmark `{}`: {e}", bench.name)))?;
-        // An interruption between the runner's check and the create must not leave a
-        // container that the interrupt handler's sweep has already missed.
-        let result = if crate::launch::interrupted() {
-            Err(ExecutorError::new("interrupted"))
-        } else {
-            self.drive(&id, sink).await
-        };
-        // Removal runs on success, failure and timeout alike; interruption is handled
-        // by the run's signal handler, and `calibench gc` catches the rest.
-        let removed = remove(docker, &id).await;
-        let run = result?;
-        removed.map_err(|e| ExecutorError::new(format!("removing container {id} failed: {e}")))?;
-        Ok(run)
+        first: usize,
+        count: usize,
+        warmup: bool,
+    ) -> Result<Vec<String>, ExecutorError> {
+        let json = serde_json::to_string(bench).map_err(|e| ExecutorError::new(e.to_string()))?;
+        let mut cmd = vec![
+            self.factory.exe.display().to_string(),
+            "inner".into(),
+            "--first".into(),
+            first.to_string(),
+            "--count".into(),
+            count.to_string(),
+            "--benchmark".into(),
+            json,
+        ];
+        if warmup {
+            cmd.push("--warmup".into());
+        }
+        Ok(cmd)
     }
 
-    async fn drive(
-        &self,
-        id: &str,
-        sink: &mut dyn EventSink,
-    ) -> Result<ContainerRun, ExecutorError> {
-        let docker = &self.factory.engine.docker;
-        let engine_err = |what: &str, e: bollard::errors::Error| {
-            ExecutorError::new(format!("{what} container {id} failed: {e}"))
-        };
-        docker
-            .start_container(id, None::<bollard::query_parameters::StartContainerOptions>)
-            .await
-            .map_err(|e| engine_err("starting", e))?;
-        let options = LogsOptionsBuilder::new()
-            .follow(true)
-            .stdout(true)
-            .stderr(true)
-            .build();
-        let mut logs = docker.logs(id, Some(options));
-        let mut line = Vec::new();
-        let mut stderr_tail = String::new();
-        let mut measurement = None;
-        while let Some(chunk) = logs.next().await {
-            match chunk.map_err(|e| engine_err("reading the output of", e))? {
-                LogOutput::StdOut { message } => {
-                    for byte in message.iter() {
-                        if *byte == b'\n' {
-                            if let Ok(event) = serde_json::from_slice::<Event>(&line) {
-                                match event {
-                                    Event::Finished { measurement: m, .. } => measurement = Some(m),
-                                    other => sink.event(&other),
-                                }
-                            }
-                            line.clear();
-                        } else {
-                            line.push(*byte);
-                        }
-                    }
-                }
-                LogOutput::StdErr { message } => {
-                    stderr_tail.push_str(&String::from_utf8_lossy(&message));
-                    if stderr_tail.len() > STDERR_TAIL * 2 {
-                        let cut = stderr_tail.len() - STDERR_TAIL;
-                        let cut = (cut..stderr_tail.len())
-                            .find(|i| stderr_tail.is_char_boundary(*i))
-                            .unwrap_or(0);
-                        stderr_tail = stderr_tail[cut..].to_string();
-                    }
-                }
-                _ => {}
-            }
-        }
-        let mut waits = docker.wait_container(id, Some(WaitContainerOptionsBuilder::new().build()));
-        let mut exit_code = None;
-        while let Some(w) = waits.next().await {
-            match w {
-                Ok(r) => exit_code = Some(r.status_code),
-                Err(bollard::errors::Error::DockerContainerWaitError { code, .. }) => {
-                    exit_code = Some(code)
-                }
-                Err(e) => return Err(engine_err("waiting for", e)),
-            }
-        }
-        let inspected = docker
-            .inspect_container(
+    /// Why the container stopped answering, when the engine knows (the OOM killer).
+    fn died_because(&self, id: &str) -> Option<String> {
+        let inspected = self
+            .handle
+            .block_on(self.factory.engine.docker.inspect_container(
                 id,
                 None::<bollard::query_parameters::InspectContainerOptions>,
+            ))
+            .ok()?;
+        let state = inspected.state?;
+        if state.oom_killed == Some(true) {
+            return Some("OOM-killed: the container exceeded its memory limit".into());
+        }
+        (state.running == Some(false)).then(|| {
+            format!(
+                "the container stopped (exit code {})",
+                state.exit_code.unwrap_or(-1)
             )
-            .await
-            .map_err(|e| engine_err("inspecting", e))?;
-        let oom_killed = inspected
-            .state
-            .as_ref()
-            .and_then(|s| s.oom_killed)
-            .unwrap_or(false);
-        let env = ExecutionEnvironment {
-            runtime: Runtime::Docker,
-            pinned_cpus: self.spec.cpuset.clone(),
-            container_id: Some(id.to_string()),
-            image: Some(self.factory.image.clone()),
-            image_id: inspected
-                .image
-                .clone()
-                .or_else(|| Some(self.image_id.clone())),
-            engine_version: Some(self.factory.engine.facts.engine_version.clone()),
-            limits: inspected.host_config.as_ref().map(applied_limits),
-            cgroup: None,
-            overhead_pct: None,
-        };
-        Ok(ContainerRun {
-            id: id.to_string(),
-            measurement,
-            stderr_tail,
-            exit_code,
-            oom_killed,
-            env,
         })
     }
 }
@@ -177,33 +90,92 @@ impl Executor for DockerExecutor {
         Runtime::Docker
     }
 
-    fn measure(
+    fn begin(&mut self, bench: &Benchmark) -> Result<(), ExecutorError> {
+        if crate::launch::interrupted() {
+            return Err(ExecutorError::new("interrupted"));
+        }
+        let id = self
+            .handle
+            .block_on(self.factory.start_session(&self.spec))
+            .map_err(|e| ExecutorError::new(format!("benchmark `{}`: {e}", bench.name)))?;
+        self.container = Some(id);
+        Ok(())
+    }
+
+    fn block(
         &mut self,
         bench: &Benchmark,
-        sink: &mut dyn EventSink,
-    ) -> Result<(Measurement, ExecutionEnvironment), ExecutorError> {
-        let handle = self.handle.clone();
-        let run = handle.block_on(self.run_container(bench, sink))?;
-        let mut m = run.measurement.unwrap_or_else(|| Measurement {
-            failure: Some(format!(
-                "container {} exited with status {} before reporting a result; stderr: {}",
-                &run.id[..12.min(run.id.len())],
-                run.exit_code.map_or("unknown".into(), |c| c.to_string()),
-                run.stderr_tail.trim()
-            )),
-            ..Measurement::default()
-        });
-        if run.oom_killed && !m.failure.as_deref().unwrap_or("").starts_with("OOM-killed") {
-            let reason = m.failure.take().unwrap_or_default();
-            m.failure = Some(format!(
-                "OOM-killed: the container exceeded its memory limit; {reason}"
-            ));
+        first: usize,
+        count: usize,
+        warmup: bool,
+    ) -> Result<Block, ExecutorError> {
+        let id = self
+            .container
+            .clone()
+            .ok_or_else(|| ExecutorError::new("no container: begin() was not called"))?;
+        let cmd = self.command(bench, first, count, warmup)?;
+        let out = match self.handle.block_on(self.factory.exec(&id, cmd)) {
+            Ok(out) => out,
+            Err(e) if crate::launch::interrupted() => {
+                return Ok(Block {
+                    failure: Some(format!("interrupted ({e})")),
+                    ..Block::default()
+                })
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(block) = out
+            .stdout
+            .lines()
+            .rev()
+            .find_map(|l| serde_json::from_str::<Block>(l.trim()).ok())
+        {
+            return Ok(block);
         }
-        sink.event(&Event::Finished {
-            name: bench.name.clone(),
-            runtime: Runtime::Docker,
-            measurement: m.clone(),
+        // `calibench inner` itself did not finish: say why, from the engine if it knows.
+        let why = self.died_because(&id).unwrap_or_else(|| {
+            format!(
+                "calibench inner exited with {} before reporting",
+                out.exit_code
+                    .map_or("no status".into(), |c| format!("status {c}"))
+            )
         });
-        Ok((m, run.env))
+        Ok(Block {
+            failure: Some(format!("{why}; stderr: {}", out.stderr.trim())),
+            ..Block::default()
+        })
+    }
+
+    fn end(&mut self, _: &Benchmark) -> Result<ExecutionEnvironment, ExecutorError> {
+        let Some(id) = self.container.take() else {
+            return Err(ExecutorError::new("no container: begin() was not called"));
+        };
+        let docker = &self.factory.engine.docker;
+        let inspected = self.handle.block_on(docker.inspect_container(
+            &id,
+            None::<bollard::query_parameters::InspectContainerOptions>,
+        ));
+        // Removal runs on success, failure and timeout alike; an interruption is handled
+        // by the run's signal handler, and `calibench gc` catches the rest.
+        let removed = self.handle.block_on(remove(docker, &id));
+        let inspected = inspected
+            .map_err(|e| ExecutorError::new(format!("inspecting container {id} failed: {e}")))?;
+        removed.map_err(|e| ExecutorError::new(format!("removing container {id} failed: {e}")))?;
+        Ok(ExecutionEnvironment {
+            runtime: Runtime::Docker,
+            pinned_cpus: self.spec.cpuset.as_ref().map(|c| c.as_str().to_string()),
+            container_id: Some(id),
+            image: Some(self.factory.image.clone()),
+            image_id: inspected
+                .image
+                .clone()
+                .or_else(|| Some(self.image_id.clone())),
+            engine_version: Some(self.factory.engine.facts.engine_version.clone()),
+            limits: inspected.host_config.as_ref().map(applied_limits),
+            cgroup: None,
+            overhead_pct: None,
+            paired_with_host: None,
+            not_adjustable: None,
+        })
     }
 }

@@ -1,14 +1,14 @@
-//! Where benchmarks run. The runner drives every backend through `Executor` and does not
-//! know which one it holds.
+//! Where benchmarks run. The runner drives every backend through `Executor`, one block
+//! of runs at a time, and does not know which backend it holds: that is what lets it
+//! interleave the host and the container in ABBA rounds.
 
+pub mod block;
 pub mod docker;
 pub mod host;
-pub mod inner;
 
-use calibench_results::{ExecutionEnvironment, Runtime};
+use calibench_results::{CgroupUsage, ExecutionEnvironment, Runtime};
 use calibench_suites::Benchmark;
-
-use crate::events::{EventSink, Measurement};
+use serde::{Deserialize, Serialize};
 
 /// A failure of the execution environment itself (not of a benchmark): exit code 3.
 #[derive(Debug, thiserror::Error)]
@@ -25,14 +25,53 @@ impl ExecutorError {
     }
 }
 
-/// Runs whole benchmarks on one runtime.
+/// One measured run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    /// The benchmark's figure: wall seconds for commands, the probe's own report for
+    /// probes.
+    pub value: f64,
+    /// Wall seconds, spawn to reap.
+    pub wall_s: f64,
+    pub user_s: f64,
+    pub system_s: f64,
+    pub max_rss_kib: u64,
+    /// What the cgroup counted during this run (inside a container).
+    #[serde(default)]
+    pub cgroup: Option<CgroupUsage>,
+}
+
+/// What a block of runs produced: its samples, and the failure that ended it early.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Block {
+    pub samples: Vec<Sample>,
+    pub failure: Option<String>,
+    /// Wall seconds of every run of the block, warm-ups included.
+    #[serde(default)]
+    pub wall_s: f64,
+    /// What the cgroup counted over the whole block, warm-ups included (containers).
+    #[serde(default)]
+    pub cgroup: Option<CgroupUsage>,
+}
+
+/// Runs blocks of one benchmark on one runtime.
 pub trait Executor {
     fn runtime(&self) -> Runtime;
 
-    /// Measures one benchmark: warm-ups, runs, failure handling; reports progress to `sink`.
-    fn measure(
+    /// Prepares one benchmark (a container is created and started for it).
+    fn begin(&mut self, bench: &Benchmark) -> Result<(), ExecutorError>;
+
+    /// Runs `count` runs of `bench` (discarded warm-ups when `warmup`), stopping at the
+    /// first failed run; `first` runs came before (failure messages count from it).
+    fn block(
         &mut self,
         bench: &Benchmark,
-        sink: &mut dyn EventSink,
-    ) -> Result<(Measurement, ExecutionEnvironment), ExecutorError>;
+        first: usize,
+        count: usize,
+        warmup: bool,
+    ) -> Result<Block, ExecutorError>;
+
+    /// Ends the benchmark (its container is inspected and removed) and says how it was
+    /// executed.
+    fn end(&mut self, bench: &Benchmark) -> Result<ExecutionEnvironment, ExecutorError>;
 }

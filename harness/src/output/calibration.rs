@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use calibench_results::CalibrationProfile;
+use calibench_results::{CalibrationProfile, Dimension};
 
 use super::format::quantity;
 
@@ -17,7 +17,7 @@ pub fn calibration_table(p: &CalibrationProfile) -> String {
         p.max_time_s,
         p.target_ci_pct
     );
-    let mut dims: Vec<&str> = p.probes.iter().map(|r| r.dimension.as_str()).collect();
+    let mut dims: Vec<Dimension> = p.probes.iter().map(|r| r.dimension).collect();
     dims.dedup();
     let other = if p.aa { "host (B)" } else { "container" };
     for dim in dims {

@@ -1,36 +1,7 @@
-//! Number formatting for people: times with the right unit, percentages with a sign.
+//! Number formatting for people: percentages with a sign, shortened text. Quantities
+//! with units come from `calibench_results::format`, shared with the reports.
 
-/// Formats `value` in `unit`; seconds get an SI prefix so four digits show.
-pub fn quantity(value: f64, unit: &str) -> String {
-    if unit != "s" {
-        return format!("{} {unit}", significant(value));
-    }
-    let abs = value.abs();
-    let (scaled, suffix) = if abs >= 1.0 {
-        (value, "s")
-    } else if abs >= 1e-3 {
-        (value * 1e3, "ms")
-    } else if abs >= 1e-6 {
-        (value * 1e6, "µs")
-    } else {
-        (value * 1e9, "ns")
-    };
-    format!("{} {suffix}", significant(scaled))
-}
-
-/// Four significant digits, no exponent for ordinary magnitudes.
-pub fn significant(v: f64) -> String {
-    let abs = v.abs();
-    if abs >= 1000.0 {
-        format!("{v:.0}")
-    } else if abs >= 100.0 {
-        format!("{v:.1}")
-    } else if abs >= 10.0 {
-        format!("{v:.2}")
-    } else {
-        format!("{v:.3}")
-    }
-}
+pub use calibench_results::format::{quantity, significant};
 
 /// `+6.2 %` style.
 pub fn percent(p: f64) -> String {

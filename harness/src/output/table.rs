@@ -77,6 +77,16 @@ pub fn run_table(run: &RunReport) -> String {
             b.failure.as_deref().unwrap_or("unknown reason")
         );
     }
+    for b in &run.benchmarks {
+        if let Some(why) = &b.execution_environment.not_adjustable {
+            let _ = writeln!(
+                out,
+                "not adjusted {} ({}): {why}",
+                b.name,
+                b.runtime.as_str()
+            );
+        }
+    }
     for n in &run.notices {
         let _ = writeln!(out, "note: {n}");
     }
@@ -93,9 +103,19 @@ fn row(b: &BenchmarkResult, host_median: Option<f64>) -> [String; 8] {
         (Some(m), Some(sd)) => format!("{} ± {}", quantity(m, &b.unit), quantity(sd, &b.unit)),
         _ => "-".into(),
     };
-    let vs_host = match (b.runtime, b.median, host_median) {
-        (Runtime::Docker, Some(m), Some(h)) if h > 0.0 => percent((m / h - 1.0) * 100.0),
-        _ => String::new(),
+    // Interleaved runs give the paired ratio with its interval; otherwise the ratio of
+    // the two medians, which drift between the sides can move.
+    let vs_host = match (b.runtime, &b.execution_environment.paired_with_host) {
+        (Runtime::Docker, Some(p)) => format!(
+            "{} ({:+.1}…{:+.1})",
+            percent(p.change_pct),
+            p.ci_low_pct,
+            p.ci_high_pct
+        ),
+        _ => match (b.runtime, b.median, host_median) {
+            (Runtime::Docker, Some(m), Some(h)) if h > 0.0 => percent((m / h - 1.0) * 100.0),
+            _ => String::new(),
+        },
     };
     let status = match b.status {
         Status::Ok => "ok".to_string(),
@@ -114,4 +134,34 @@ fn row(b: &BenchmarkResult, host_median: Option<f64>) -> [String; 8] {
         vs_host,
         status,
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use calibench_results::testing::{fixture_result, fixture_run};
+    use calibench_results::{Runtime, Status};
+
+    use super::run_table;
+
+    #[test]
+    fn run_table_snapshot() {
+        let mut run = fixture_run(Some("v1.4.0"), 0, 0);
+        run.benchmarks.push(fixture_result(
+            "gzip",
+            Runtime::Host,
+            vec![0.10, 0.11, 0.12],
+        ));
+        let mut docker = fixture_result("gzip", Runtime::Docker, vec![0.105, 0.115, 0.125]);
+        docker.execution_environment.runtime = Runtime::Docker;
+        run.benchmarks.push(docker);
+        let mut failed = fixture_result("crash", Runtime::Host, vec![]);
+        failed.status = Status::Failed;
+        failed.failure = Some("exit status 3: stderr tail".into());
+        run.benchmarks.push(failed);
+        insta::with_settings!({filters => vec![
+            (r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "[run-id]"),
+        ]}, {
+            insta::assert_snapshot!(run_table(&run));
+        });
+    }
 }

@@ -182,9 +182,46 @@ pub fn store_host_run(s: &Scratch, file: &str, text: &str, tag: &str) {
         .arg(path)
         .output()
         .expect("run");
+    expect_exit(&out, 0);
+}
+
+/// Asserts that a finished `calibench` exited with `code`, showing its stderr (and
+/// stdout) when it did not.
+#[track_caller]
+pub fn expect_exit(out: &std::process::Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stderr: {}\nstdout: {}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// A fresh database on the TimescaleDB test server, or `None` (skipped outside CI).
+pub fn fresh_timescale(test: &str) -> Option<String> {
+    let admin = calibench_results::testing::timescale_admin_url(test)?;
+    let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
+    Some(
+        rt.block_on(calibench_results::testing::create_database(&admin))
+            .expect("test database created"),
+    )
+}
+
+/// Runs one SQL statement with psql against `url`; returns its unaligned output rows.
+pub fn psql_rows(url: &str, sql: &str) -> Vec<String> {
+    let out = std::process::Command::new("psql")
+        .args(["-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", url, "-c", sql])
+        .output()
+        .expect("psql runs");
     assert!(
         out.status.success(),
-        "{}",
+        "psql failed on {sql}:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
 }

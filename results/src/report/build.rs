@@ -2,8 +2,10 @@
 //! benchmark's history.
 
 use crate::compare::{Basis, ComparisonReport};
+use crate::format::time_unit;
 use crate::model::{RunReport, Runtime, Status};
 use crate::profile::CalibrationProfile;
+use calibench_calibrator::Verdict;
 
 use super::{BoxChart, BoxRow, Chart, HistoryChart, HistoryPoint, IntervalChart, IntervalRow};
 
@@ -122,7 +124,7 @@ pub fn calibration_chart(profile: &CalibrationProfile) -> Chart {
             estimate: p.overhead_pct,
             low: p.ci_low_pct,
             high: p.ci_high_pct,
-            highlight: p.verdict == "overhead",
+            highlight: p.verdict == Verdict::Overhead,
         })
         .collect();
     Chart::Interval(IntervalChart {
@@ -138,19 +140,6 @@ pub fn calibration_chart(profile: &CalibrationProfile) -> Chart {
         rows,
         reference_lines: vec![(0.0, "no overhead".into())],
     })
-}
-
-/// A time axis unit for values in seconds.
-pub fn time_unit(max_seconds: f64) -> (f64, &'static str) {
-    if max_seconds >= 1.0 {
-        (1.0, "s")
-    } else if max_seconds >= 1e-3 {
-        (1e3, "ms")
-    } else if max_seconds >= 1e-6 {
-        (1e6, "µs")
-    } else {
-        (1e9, "ns")
-    }
 }
 
 /// Median per run over time with the CI as a band; host and container as separate

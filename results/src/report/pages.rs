@@ -1,11 +1,13 @@
 //! The HTML pages of `calibench report` and `calibrate --plot`.
 
-use super::build::{calibration_chart, compare_chart, history_chart, run_chart, time_unit};
+use super::build::{calibration_chart, compare_chart, history_chart, run_chart};
 use super::html::{page, Section, Table};
 use super::{render_svg, ReportError};
 use crate::compare::ComparisonReport;
+use crate::format::time_unit;
 use crate::model::{RunReport, Status};
 use crate::profile::CalibrationProfile;
+use calibench_calibrator::Verdict;
 
 fn t(v: Option<f64>, scale: f64) -> String {
     v.map_or("-".into(), |v| format!("{:.4}", v * scale))
@@ -113,7 +115,7 @@ pub fn compare_page(report: &ComparisonReport) -> Result<String, ReportError> {
                     if b.regression {
                         "REGRESSION".into()
                     } else {
-                        b.verdict.clone()
+                        b.verdict.to_string()
                     },
                 ]
             })
@@ -209,17 +211,21 @@ pub fn calibration_page(p: &CalibrationProfile) -> Result<String, ReportError> {
             .iter()
             .map(|r| {
                 vec![
-                    r.dimension.clone(),
+                    r.dimension.to_string(),
                     r.probe.clone(),
                     format!("{:+.2} %", r.overhead_pct),
                     format!("{:+.2} … {:+.2} %", r.ci_low_pct, r.ci_high_pct),
                     r.rounds.to_string(),
-                    r.verdict.clone(),
-                    r.stopped_by.clone(),
+                    r.verdict.to_string(),
+                    r.stopped_by.to_string(),
                 ]
             })
             .collect(),
-        marked: p.probes.iter().map(|r| r.verdict == "overhead").collect(),
+        marked: p
+            .probes
+            .iter()
+            .map(|r| r.verdict == Verdict::Overhead)
+            .collect(),
     };
     let mut notes = p.notes.clone();
     if let Some(m) = p.memory_overhead_mb {

@@ -4,6 +4,8 @@
 //! runtime-checked queries and its own migrations under `migrations/<backend>/`.
 
 mod postgres;
+mod row;
+pub mod selector;
 mod sqlite;
 
 use chrono::{DateTime, Utc};
@@ -12,10 +14,12 @@ use serde::Serialize;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
+use self::selector::Selector;
 use crate::error::StoreError;
 use crate::ids::RunId;
 use crate::model::RunReport;
 use crate::profile::CalibrationProfile;
+pub use crate::redact::redact_url;
 
 /// Default store when neither `--db` nor `CALIBENCH_DATABASE_URL` is given.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://.calibench/results.db";
@@ -51,6 +55,14 @@ pub struct StoreStatus {
     pub results: i64,
     pub samples: i64,
     pub calibration_profiles: i64,
+}
+
+/// Which runs a backend query selects (oldest first, but for `Latest`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum RunFilter<'a> {
+    Latest,
+    Tag(&'a str),
+    IdPrefix(&'a str),
 }
 
 /// An open store.
@@ -100,9 +112,24 @@ impl Store {
     /// Run ids named by a selector: a run id (or a unique prefix of 8+ characters),
     /// `latest`, or a tag (all its runs, oldest first).
     pub async fn resolve(&self, selector: &str) -> Result<Vec<RunId>, StoreError> {
+        match Selector::parse(selector) {
+            Selector::Latest => self.runs_where(RunFilter::Latest).await,
+            Selector::Named { tag, id_prefix } => {
+                let tagged = self.runs_where(RunFilter::Tag(&tag)).await?;
+                match id_prefix {
+                    Some(prefix) if tagged.is_empty() => {
+                        self.runs_where(RunFilter::IdPrefix(&prefix)).await
+                    }
+                    _ => Ok(tagged),
+                }
+            }
+        }
+    }
+
+    async fn runs_where(&self, filter: RunFilter<'_>) -> Result<Vec<RunId>, StoreError> {
         match self {
-            Store::Sqlite(s) => s.resolve(selector).await,
-            Store::Postgres(s) => s.resolve(selector).await,
+            Store::Sqlite(s) => s.runs_where(filter).await,
+            Store::Postgres(s) => s.runs_where(filter).await,
         }
     }
 
@@ -145,54 +172,6 @@ impl Store {
     }
 }
 
-/// A database URL with any password replaced by `***`.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let (authority, tail) = match rest.find(['/', '?']) {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
-    };
-    let authority = match authority.rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{user}:***@{host}"),
-            None => format!("{userinfo}@{host}"),
-        },
-        None => authority.to_string(),
-    };
-    let tail = redact_query_password(tail);
-    format!("{scheme}://{authority}{tail}")
-}
-
-fn redact_query_password(tail: &str) -> String {
-    let Some((path, query)) = tail.split_once('?') else {
-        return tail.to_string();
-    };
-    let query: Vec<String> = query
-        .split('&')
-        .map(|kv| match kv.split_once('=') {
-            Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
-            _ => kv.to_string(),
-        })
-        .collect();
-    format!("{path}?{}", query.join("&"))
-}
-
-/// Redacts every URL-looking substring of a message (driver errors may echo URLs).
-pub fn redact_text(text: &str) -> String {
-    text.split(' ')
-        .map(|w| {
-            if w.contains("://") {
-                redact_url(w)
-            } else {
-                w.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
 }
@@ -200,26 +179,4 @@ pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
 pub(crate) fn from_micros(us: i64) -> Result<DateTime<Utc>, StoreError> {
     DateTime::from_timestamp_micros(us)
         .ok_or_else(|| StoreError::Corrupt(format!("bad timestamp {us}")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redacts_passwords() {
-        assert_eq!(
-            redact_url("postgres://bench:s3cr3t@db:5432/calibench"),
-            "postgres://bench:***@db:5432/calibench"
-        );
-        assert_eq!(
-            redact_url("postgres://db/calibench?user=a&password=x"),
-            "postgres://db/calibench?user=a&password=***"
-        );
-        assert_eq!(
-            redact_url("sqlite://.calibench/results.db"),
-            "sqlite://.calibench/results.db"
-        );
-        assert!(!redact_text("error connecting to postgres://u:pw@h/db: refused").contains("pw"));
-    }
 }

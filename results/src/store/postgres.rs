@@ -8,11 +8,13 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
-use super::{redact_url, RunListing, SaveOutcome, StoreStatus};
+use super::row::{self, BackendColumns};
+use super::{redact_url, RunFilter, RunListing, SaveOutcome, StoreStatus};
 use crate::error::StoreError;
 use crate::ids::RunId;
 use crate::model::*;
 use crate::profile::CalibrationProfile;
+use crate::redact::redact_text;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
@@ -37,7 +39,7 @@ impl PgStore {
         let redacted_url = redact_url(url);
         let unreachable = |e: &dyn std::fmt::Display| StoreError::Unreachable {
             url: redacted_url.clone(),
-            message: super::redact_text(&e.to_string()),
+            message: redact_text(&e.to_string()),
         };
         let options: PgConnectOptions = url.parse().map_err(|e| unreachable(&e))?;
         let pool = PgPoolOptions::new()
@@ -49,7 +51,7 @@ impl PgStore {
         MIGRATOR
             .run(&pool)
             .await
-            .map_err(|e| StoreError::Migration(super::redact_text(&e.to_string())))?;
+            .map_err(|e| StoreError::Migration(redact_text(&e.to_string())))?;
         let mode: String = sqlx::query_scalar("SELECT calibench_timescale_upgrade()")
             .fetch_one(&pool)
             .await?;
@@ -126,7 +128,7 @@ impl PgStore {
         let b = &run.benchmarks;
         let names: Vec<String> = b.iter().map(|x| x.name.clone()).collect();
         let units: Vec<String> = b.iter().map(|x| x.unit.clone()).collect();
-        let dimensions: Vec<String> = b.iter().map(|x| x.dimension.clone()).collect();
+        let dimensions: Vec<String> = b.iter().map(|x| x.dimension.as_str().to_string()).collect();
         sqlx::query(
             "INSERT INTO benchmark (suite, name, unit, dimension)
              SELECT $1, n, u, d FROM UNNEST($2::text[], $3::text[], $4::text[]) AS t(n, u, d)
@@ -173,7 +175,7 @@ impl PgStore {
         .bind(b.iter().map(|x| x.runtime.as_str().to_string()).collect::<Vec<_>>())
         .bind((0..b.len() as i32).collect::<Vec<i32>>())
         .bind(b.iter().map(|x| x.measured_at).collect::<Vec<_>>())
-        .bind(b.iter().map(|x| super::sqlite::status_str(x.status).to_string()).collect::<Vec<_>>())
+        .bind(b.iter().map(|x| x.status.as_str().to_string()).collect::<Vec<_>>())
         .bind(b.iter().map(|x| x.failure.clone()).collect::<Vec<_>>())
         .bind(b.iter().map(|x| x.n as i32).collect::<Vec<i32>>())
         .bind(col(|x| x.median))
@@ -266,30 +268,26 @@ impl PgStore {
             .collect()
     }
 
-    pub async fn resolve(&self, selector: &str) -> Result<Vec<RunId>, StoreError> {
-        let ids: Vec<Uuid> = if selector == "latest" {
-            sqlx::query_scalar("SELECT id FROM run ORDER BY started_at DESC LIMIT 1")
-                .fetch_all(&self.pool)
-                .await?
-        } else {
-            let by_tag: Vec<Uuid> =
-                sqlx::query_scalar("SELECT id FROM run WHERE tag = $1 ORDER BY started_at")
-                    .bind(selector)
+    pub(crate) async fn runs_where(&self, filter: RunFilter<'_>) -> Result<Vec<RunId>, StoreError> {
+        let ids: Vec<Uuid> = match filter {
+            RunFilter::Latest => {
+                sqlx::query_scalar("SELECT id FROM run ORDER BY started_at DESC LIMIT 1")
                     .fetch_all(&self.pool)
-                    .await?;
-            if !by_tag.is_empty() {
-                by_tag
-            } else if selector.len() >= 8
-                && selector.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
-            {
+                    .await?
+            }
+            RunFilter::Tag(tag) => {
+                sqlx::query_scalar("SELECT id FROM run WHERE tag = $1 ORDER BY started_at")
+                    .bind(tag)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            RunFilter::IdPrefix(prefix) => {
                 sqlx::query_scalar(
                     "SELECT id FROM run WHERE id::text LIKE $1 || '%' ORDER BY started_at",
                 )
-                .bind(selector.to_ascii_lowercase())
+                .bind(prefix)
                 .fetch_all(&self.pool)
                 .await?
-            } else {
-                Vec::new()
             }
         };
         Ok(ids.into_iter().map(RunId::from).collect())
@@ -350,36 +348,12 @@ impl PgStore {
 }
 
 fn result_from_row(row: &PgRow) -> Result<BenchmarkResult, StoreError> {
-    let runtime: String = row.try_get("runtime")?;
-    let status: String = row.try_get("status")?;
-    let n: i32 = row.try_get("n")?;
-    Ok(BenchmarkResult {
-        name: row.try_get("name")?,
-        runtime: Runtime::parse(&runtime)
-            .ok_or_else(|| StoreError::Corrupt(format!("bad runtime `{runtime}`")))?,
-        dimension: row.try_get("dimension")?,
-        unit: row.try_get("unit")?,
-        status: super::sqlite::parse_status(&status)?,
-        failure: row.try_get("failure")?,
+    let own = BackendColumns {
         measured_at: row.try_get("measured_at")?,
-        n: usize::try_from(n).map_err(|_| StoreError::Corrupt(format!("bad n {n}")))?,
-        median: row.try_get("median")?,
-        mean: row.try_get("mean")?,
-        stddev: row.try_get("stddev")?,
-        min: row.try_get("min")?,
-        max: row.try_get("max")?,
-        q1: row.try_get("q1")?,
-        q3: row.try_get("q3")?,
-        mad: row.try_get("mad")?,
-        ci_low: row.try_get("ci_low")?,
-        ci_high: row.try_get("ci_high")?,
-        adjusted_median: row.try_get("adjusted_median")?,
-        adjusted_ci_low: row.try_get("adjusted_ci_low")?,
-        adjusted_ci_high: row.try_get("adjusted_ci_high")?,
+        n: i64::from(row.try_get::<i32, _>("n")?),
         samples: row.try_get("samples")?,
-        usage: serde_json::from_str(row.try_get("usage")?)?,
-        execution_environment: serde_json::from_str(row.try_get("execution_environment")?)?,
-    })
+    };
+    row::result_from_row(row, own)
 }
 
 #[cfg(test)]

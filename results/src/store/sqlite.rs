@@ -6,7 +6,8 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow};
 use sqlx::{Row, SqlitePool};
 
-use super::{from_micros, micros, RunListing, SaveOutcome, StoreStatus};
+use super::row::{self, BackendColumns};
+use super::{from_micros, micros, RunFilter, RunListing, SaveOutcome, StoreStatus};
 use crate::error::StoreError;
 use crate::ids::RunId;
 use crate::model::*;
@@ -112,7 +113,7 @@ impl SqliteStore {
             .bind(&run.suite)
             .bind(&b.name)
             .bind(&b.unit)
-            .bind(&b.dimension)
+            .bind(b.dimension.as_str())
             .execute(&mut *tx)
             .await?;
             let benchmark_id: i64 = sqlx::query_scalar(
@@ -135,7 +136,7 @@ impl SqliteStore {
             .bind(position as i64)
             .bind(environment_id)
             .bind(micros(b.measured_at))
-            .bind(status_str(b.status))
+            .bind(b.status.as_str())
             .bind(&b.failure)
             .bind(b.n as i64)
             .bind(b.median)
@@ -225,31 +226,27 @@ impl SqliteStore {
             .collect()
     }
 
-    pub async fn resolve(&self, selector: &str) -> Result<Vec<RunId>, StoreError> {
-        let ids: Vec<String> = if selector == "latest" {
-            sqlx::query_scalar("SELECT id FROM run ORDER BY started_at DESC LIMIT 1")
-                .fetch_all(&self.pool)
-                .await?
-        } else {
-            let by_tag: Vec<String> =
-                sqlx::query_scalar("SELECT id FROM run WHERE tag = ? ORDER BY started_at")
-                    .bind(selector)
-                    .fetch_all(&self.pool)
-                    .await?;
-            if !by_tag.is_empty() {
-                by_tag
-            } else if selector.len() >= 8
-                && selector.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
-            {
-                sqlx::query_scalar("SELECT id FROM run WHERE id LIKE ? || '%' ORDER BY started_at")
-                    .bind(selector.to_ascii_lowercase())
+    pub(crate) async fn runs_where(&self, filter: RunFilter<'_>) -> Result<Vec<RunId>, StoreError> {
+        let ids: Vec<String> = match filter {
+            RunFilter::Latest => {
+                sqlx::query_scalar("SELECT id FROM run ORDER BY started_at DESC LIMIT 1")
                     .fetch_all(&self.pool)
                     .await?
-            } else {
-                Vec::new()
+            }
+            RunFilter::Tag(tag) => {
+                sqlx::query_scalar("SELECT id FROM run WHERE tag = ? ORDER BY started_at")
+                    .bind(tag)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            RunFilter::IdPrefix(prefix) => {
+                sqlx::query_scalar("SELECT id FROM run WHERE id LIKE ? || '%' ORDER BY started_at")
+                    .bind(prefix)
+                    .fetch_all(&self.pool)
+                    .await?
             }
         };
-        ids.iter().map(|s| parse_id(s.clone())).collect()
+        ids.into_iter().map(parse_id).collect()
     }
 
     pub async fn runs_with_benchmark(&self, name: &str) -> Result<Vec<RunId>, StoreError> {
@@ -314,50 +311,12 @@ fn parse_id(s: String) -> Result<RunId, StoreError> {
         .map_err(|_| StoreError::Corrupt(format!("bad run id `{s}`")))
 }
 
-pub(crate) fn status_str(s: Status) -> &'static str {
-    match s {
-        Status::Ok => "ok",
-        Status::Failed => "failed",
-    }
-}
-
-pub(crate) fn parse_status(s: &str) -> Result<Status, StoreError> {
-    match s {
-        "ok" => Ok(Status::Ok),
-        "failed" => Ok(Status::Failed),
-        other => Err(StoreError::Corrupt(format!("bad status `{other}`"))),
-    }
-}
-
 fn result_from_row(row: &SqliteRow) -> Result<BenchmarkResult, StoreError> {
-    let runtime: String = row.try_get("runtime")?;
-    let status: String = row.try_get("status")?;
-    let n: i64 = row.try_get("n")?;
-    Ok(BenchmarkResult {
-        name: row.try_get("name")?,
-        runtime: Runtime::parse(&runtime)
-            .ok_or_else(|| StoreError::Corrupt(format!("bad runtime `{runtime}`")))?,
-        dimension: row.try_get("dimension")?,
-        unit: row.try_get("unit")?,
-        status: parse_status(&status)?,
-        failure: row.try_get("failure")?,
+    let samples: String = row.try_get("samples")?;
+    let own = BackendColumns {
         measured_at: from_micros(row.try_get("measured_at")?)?,
-        n: usize::try_from(n).map_err(|_| StoreError::Corrupt(format!("bad n {n}")))?,
-        median: row.try_get("median")?,
-        mean: row.try_get("mean")?,
-        stddev: row.try_get("stddev")?,
-        min: row.try_get("min")?,
-        max: row.try_get("max")?,
-        q1: row.try_get("q1")?,
-        q3: row.try_get("q3")?,
-        mad: row.try_get("mad")?,
-        ci_low: row.try_get("ci_low")?,
-        ci_high: row.try_get("ci_high")?,
-        adjusted_median: row.try_get("adjusted_median")?,
-        adjusted_ci_low: row.try_get("adjusted_ci_low")?,
-        adjusted_ci_high: row.try_get("adjusted_ci_high")?,
-        samples: serde_json::from_str(row.try_get("samples")?)?,
-        usage: serde_json::from_str(row.try_get("usage")?)?,
-        execution_environment: serde_json::from_str(row.try_get("execution_environment")?)?,
-    })
+        n: row.try_get("n")?,
+        samples: serde_json::from_str(&samples)?,
+    };
+    row::result_from_row(row, own)
 }

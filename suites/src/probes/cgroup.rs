@@ -24,6 +24,15 @@ pub struct CgroupFacts {
     pub memory_peak_bytes: Option<u64>,
     /// Processes the OOM killer has killed in this cgroup.
     pub oom_kills: Option<u64>,
+    /// Times memory use hit the limit (v1 `memory.failcnt`, v2 `memory.events` max).
+    #[serde(default)]
+    pub memory_limit_hits: Option<u64>,
+    /// Major page faults of the cgroup (`memory.stat`).
+    #[serde(default)]
+    pub major_faults: Option<u64>,
+    /// Microseconds some task stalled on memory (v2 PSI `memory.pressure`; v1 has none).
+    #[serde(default)]
+    pub memory_stall_us: Option<u64>,
 }
 
 fn read(path: &str) -> Option<String> {
@@ -44,6 +53,14 @@ fn stat_field(text: &str, key: &str) -> Option<u64> {
         let (k, v) = l.split_once(' ')?;
         (k == key).then(|| v.trim().parse().ok()).flatten()
     })
+}
+
+/// The `total=` stall time of the `some` line of a PSI file.
+fn psi_total(text: &str) -> Option<u64> {
+    let line = text.lines().find(|l| l.starts_with("some"))?;
+    line.split_whitespace()
+        .find_map(|kv| kv.strip_prefix("total="))
+        .and_then(|v| v.parse().ok())
 }
 
 /// Reads the facts of the cgroup of this process.
@@ -77,6 +94,11 @@ fn v1() -> CgroupFacts {
         memory_peak_bytes: read_num("/sys/fs/cgroup/memory/memory.max_usage_in_bytes"),
         oom_kills: read("/sys/fs/cgroup/memory/memory.oom_control")
             .and_then(|t| stat_field(&t, "oom_kill")),
+        memory_limit_hits: read_num("/sys/fs/cgroup/memory/memory.failcnt"),
+        major_faults: read("/sys/fs/cgroup/memory/memory.stat").and_then(|t| {
+            stat_field(&t, "total_pgmajfault").or_else(|| stat_field(&t, "pgmajfault"))
+        }),
+        memory_stall_us: None,
     }
 }
 
@@ -107,6 +129,11 @@ fn v2() -> CgroupFacts {
         throttled_ns: stat_field(&cpu_stat, "throttled_usec").map(|u| u * 1000),
         memory_peak_bytes: read_num(&format!("{base}/memory.peak")),
         oom_kills: read(&format!("{base}/memory.events")).and_then(|t| stat_field(&t, "oom_kill")),
+        memory_limit_hits: read(&format!("{base}/memory.events"))
+            .and_then(|t| stat_field(&t, "max")),
+        major_faults: read(&format!("{base}/memory.stat"))
+            .and_then(|t| stat_field(&t, "pgmajfault")),
+        memory_stall_us: read(&format!("{base}/memory.pressure")).and_then(|t| psi_total(&t)),
     }
 }
 
@@ -119,6 +146,12 @@ mod tests {
         let text = "nr_periods 10\nnr_throttled 3\nthrottled_time 4500\n";
         assert_eq!(stat_field(text, "nr_throttled"), Some(3));
         assert_eq!(stat_field(text, "missing"), None);
+    }
+
+    #[test]
+    fn parses_psi() {
+        let text = "some avg10=0.00 avg60=0.00 avg300=0.00 total=1234\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=99\n";
+        assert_eq!(psi_total(text), Some(1234));
     }
 
     #[test]

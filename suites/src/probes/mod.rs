@@ -106,6 +106,12 @@ impl ProbeKind {
         }
     }
 
+    /// Whether the probe's figure is the time of one thread's CPU-bound loop, so that a
+    /// CPU quota's throttling during it can be subtracted from it.
+    pub fn single_threaded_time(self) -> bool {
+        matches!(self, ProbeKind::Cpu | ProbeKind::Syscall)
+    }
+
     /// Runs the probe in this process and reports its figure. IO probes work in `dir`.
     pub fn run(self, work: Option<u64>, dir: &Path) -> Result<ProbeReport, String> {
         let work = work.unwrap_or_else(|| self.default_work());
@@ -124,6 +130,9 @@ impl ProbeKind {
         let after = cgroup::current();
         if let (Some(b), Some(a)) = (before.nr_throttled, after.nr_throttled) {
             extra.insert("throttled_periods".to_string(), a.saturating_sub(b) as f64);
+        }
+        if let (Some(b), Some(a)) = (before.throttled_ns, after.throttled_ns) {
+            extra.insert("throttled_ns".to_string(), a.saturating_sub(b) as f64);
         }
         if !value.is_finite() || value < 0.0 {
             return Err(format!(

@@ -4,21 +4,26 @@
 
 use std::path::Path;
 
-use calibench::adjust::apply_profile;
-use calibench::calibrate::profile_key;
-use calibench::docker::spec::real_path;
-use calibench::environment::{capture_git, capture_host};
-use calibench::events::NullSink;
-use calibench::exit::{CliError, ExitContext};
-use calibench::runner::{run_suite, RunIdentity};
-use calibench_results::compare::{compare_runs, CompareOptions, ComparisonReport, SideRef};
-use calibench_results::{open_store, Environment, RunId, RunReport, Runtime as Rt};
+use calibench_results::compare::{
+    compare_runs, gate_verdict, CompareOptions, ComparisonReport, RowVerdict, SideRef,
+};
+use calibench_results::{open_store, RunId, RunReport, Runtime as Rt};
 use calibench_suites::load_suite;
 use tokio::runtime::Runtime;
 
-use super::container::container_spec;
-use super::run::{docker_side, executors_for, find_profile, RunPlan};
-use crate::cli::{ContainerArgs, RuntimeChoice};
+use crate::adjust::apply_profile;
+use crate::docker::spec::real_path;
+use crate::environment::capture_host;
+use crate::events::NullSink;
+use crate::exit::{CliError, ExitContext};
+use crate::plan::{
+    container_spec, docker_side, executors_for, find_profile, ContainerOverrides, RunPlan,
+    RuntimeSelection,
+};
+use crate::runner::{run_suite, RunIdentity};
+
+/// Samples in each fresh run of a confirmation.
+const SAMPLES_PER_FRESH_RUN: u32 = 3;
 
 pub fn confirm_regressions(
     mut report: ComparisonReport,
@@ -43,27 +48,20 @@ pub fn confirm_regressions(
             .push("--confirm: the flagged benchmarks are not in the suite file; not re-run".into());
         return Ok(report);
     }
+    // Each fresh run is a run of its own (a few samples), so the confirmation compares
+    // runs with runs: run-to-run variation is in its interval.
     for b in &mut suite.benchmarks {
-        b.settings.min_runs = runs.max(2);
-        b.settings.max_runs = runs.max(2);
+        b.settings.min_runs = SAMPLES_PER_FRESH_RUN;
+        b.settings.max_runs = SAMPLES_PER_FRESH_RUN;
         b.settings.time_budget = std::time::Duration::ZERO;
     }
     let on = |r: Rt| flagged.iter().any(|(_, x)| *x == Some(r));
     let runtime = match (on(Rt::Host), on(Rt::Docker)) {
-        (true, true) => RuntimeChoice::Both,
-        (false, true) => RuntimeChoice::Docker,
-        _ => RuntimeChoice::Host,
+        (true, true) => RuntimeSelection::Both,
+        (false, true) => RuntimeSelection::Docker,
+        _ => RuntimeSelection::Host,
     };
-    let container = container_spec(
-        &ContainerArgs {
-            cpus: None,
-            cpuset: None,
-            memory: None,
-            network: None,
-            image: None,
-        },
-        &suite.container,
-    )?;
+    let container = container_spec(&ContainerOverrides::default(), &suite.container)?;
     let plan = RunPlan {
         suite,
         base_dir,
@@ -83,50 +81,47 @@ pub fn confirm_regressions(
     let profile = match &engine {
         Some(e) => {
             let store = rt
-                .block_on(open_store(&calibench::paths::database_url(None)))
+                .block_on(open_store(&crate::paths::database_url(None)))
                 .ok();
-            find_profile(
-                store.as_ref(),
-                &profile_key(&host, &e.facts, &plan.container),
-                rt,
-                &mut notices,
-            )
+            find_profile(store.as_ref(), &plan, &host, e, rt, &mut notices)
         }
         None => None,
     };
-    let environment = Environment {
-        host,
-        harness_version: env!("CARGO_PKG_VERSION").to_string(),
-        git: capture_git(&plan.base_dir),
-        engine: engine.as_ref().map(|e| e.facts.clone()),
-    };
+    let environment = plan.environment(host, engine.as_ref());
     eprintln!(
         "confirming {} flagged benchmark(s) with {runs} fresh runs each",
         plan.suite.benchmarks.len()
     );
-    let (mut fresh, error) = run_suite(
-        &plan.suite,
-        &identity,
-        environment,
-        notices,
-        &mut executors,
-        &mut NullSink,
-        &mut |_| {},
-    );
-    if let Some(e) = error {
-        return Err(CliError::environment(e));
-    }
-    if let Some(p) = &profile {
-        apply_profile(&mut fresh, p);
+    let mut fresh_runs = Vec::new();
+    for _ in 0..runs.max(2) {
+        let (mut fresh, error) = run_suite(
+            &plan.suite,
+            &RunIdentity {
+                run_id: RunId::new_random(),
+                ..identity.clone()
+            },
+            environment.clone(),
+            notices.clone(),
+            &mut executors,
+            &mut NullSink,
+            &mut |_| {},
+        );
+        if let Some(e) = error {
+            return Err(CliError::environment(e));
+        }
+        if let Some(p) = &profile {
+            apply_profile(&mut fresh, p);
+        }
+        fresh_runs.push(fresh);
     }
     let check = compare_runs(
         report.baseline.clone(),
         baseline_runs,
         SideRef {
             selector: "confirmation".into(),
-            run_ids: vec![fresh.run_id],
+            run_ids: fresh_runs.iter().map(|r| r.run_id).collect(),
         },
-        &[fresh],
+        &fresh_runs,
         options,
     );
     for row in report.benchmarks.iter_mut().filter(|r| r.regression) {
@@ -143,7 +138,7 @@ pub fn confirm_regressions(
             }
             other => {
                 row.regression = false;
-                row.verdict = "not confirmed".into();
+                row.verdict = RowVerdict::NotConfirmed;
                 row.reason = Some(match other.and_then(|c| c.change_pct) {
                     Some(ch) => format!("{runs} fresh runs did not confirm it ({ch:+.2} %)"),
                     None => format!("{runs} fresh runs could not be compared"),
@@ -151,11 +146,6 @@ pub fn confirm_regressions(
             }
         }
     }
-    report.verdict = if report.regressions().next().is_some() {
-        "fail"
-    } else {
-        "pass"
-    }
-    .into();
+    report.verdict = gate_verdict(&report.benchmarks, options);
     Ok(report)
 }

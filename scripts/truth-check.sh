@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Checks calibench's adjusted container results against programs it did not write.
+#
+# For each container configuration it calibrates (cpu and io), then runs independent
+# programs on the host and in the container, interleaved, and prints per program: the
+# host median, the container median, the adjusted median with its 95 % CI, whether
+# that CI covers the host median and how far the adjusted value is from it, or the
+# reason the value is not adjustable. Installs sysbench and fio from Debian when
+# missing. Takes about 3 minutes per configuration.
+#
+#   bash scripts/truth-check.sh                 # all configurations
+#   CONFIGS="--cpuset 0" bash scripts/truth-check.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+need=()
+command -v sysbench >/dev/null || need+=(sysbench)
+command -v fio >/dev/null || need+=(fio)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
+  sudo_ apt-get update -qq >&2
+  sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2
+fi
+cargo build --release -q -p calibench
+bin="$root/target/release/calibench"
+
+work=$(mktemp -d /tmp/calibench-truth.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+head -c 16777216 /dev/urandom > data.bin
+cat > truth.toml <<'TOML'
+[suite]
+name = "truth"
+warmup = 1
+min_runs = 12
+max_runs = 60
+time_budget = "4s"
+timeout = "60s"
+
+[[benchmark]]
+name = "sysbench-cpu-1t-short"
+command = ["sysbench", "cpu", "--threads=1", "--events=1000", "--time=0", "run"]
+
+[[benchmark]]
+name = "sysbench-cpu-1t-long"
+command = ["sysbench", "cpu", "--threads=1", "--events=3000", "--time=0", "run"]
+
+[[benchmark]]
+name = "sysbench-cpu-2t"
+command = ["sysbench", "cpu", "--threads=2", "--events=6000", "--time=0", "run"]
+
+[[benchmark]]
+name = "gzip-16mib"
+command = ["gzip", "-1", "-c", "-k", "data.bin"]
+# gzip writes to stdout, which calibench discards
+
+[[benchmark]]
+name = "fio-4k-fdatasync"
+command = ["fio", "--name=w", "--rw=write", "--bs=4k", "--size=2m", "--fdatasync=1", "--filename=fio.dat", "--output=/dev/null"]
+dimension = "io"
+TOML
+
+IFS=';' read -r -a configs <<< "${CONFIGS:---cpuset 0;--cpus 0.5 --cpuset 0;--cpus 1.5;--memory 256m}"
+db="sqlite://$work/truth.db"
+for cfg in "${configs[@]}"; do
+  # shellcheck disable=SC2086 # the configuration is a list of flags
+  "$bin" calibrate --dimensions cpu,io --max-time 90s $cfg --db "$db" --quiet --json > "calib.json"
+  # shellcheck disable=SC2086
+  "$bin" run --suite truth.toml --runtime both $cfg --db "$db" --quiet --json > "run.json" || true
+  python3 - "$cfg" <<'PY'
+import json, sys
+cfg = sys.argv[1]
+run = json.load(open("run.json"))
+prof = json.load(open("calib.json"))
+dims = {d["dimension"]: d for d in prof["dimensions"]}
+by = {}
+for b in run["benchmarks"]:
+    by.setdefault(b["name"], {})[b["runtime"]] = b
+def ms(v): return "-" if v is None else f"{v*1e3:.1f}"
+for name, sides in by.items():
+    h, d = sides.get("host"), sides.get("docker")
+    if not h or not d or h["status"] != "ok" or d["status"] != "ok":
+        print(f"| {cfg} | {name} | failed | | | | |"); continue
+    hm, dm = h["median"], d["median"]
+    ov = dims.get(d["dimension"], {})
+    adj = d.get("adjusted_median")
+    why = d["execution_environment"].get("not_adjustable")
+    if adj is not None:
+        lo, hi = d["adjusted_ci_low"], d["adjusted_ci_high"]
+        covers = "yes" if lo <= hm <= hi else "no"
+        off = (adj / hm - 1) * 100
+        print(f"| {cfg} | {name} | {ms(hm)} | {ms(dm)} | {ms(adj)} ({ms(lo)}–{ms(hi)}) | {covers} | {off:+.1f} % |")
+    else:
+        print(f"| {cfg} | {name} | {ms(hm)} | {ms(dm)} | not adjustable: {why or 'no profile for ' + d['dimension']} | | |")
+print(f"| {cfg} | profile | cpu {ov.get('overhead_pct', 0):+.2f} % | " + " ".join(f"{k} {v['overhead_pct']:+.2f} % ({v['ci_low_pct']:+.2f}…{v['ci_high_pct']:+.2f})" for k, v in dims.items()) + " | | | |")
+PY
+done | { echo "| config | program | host ms | container ms | adjusted ms (95 % CI) | CI covers host | adjusted/host − 1 |"; echo "| --- | --- | ---: | ---: | --- | --- | ---: |"; cat; }
