@@ -211,6 +211,8 @@ pub enum Replication {
     Runs,
     /// Samples of single runs: only within-run noise is in the interval.
     Samples,
+    /// Paired rounds of one interleaved session (`ab`): drift hits both sides alike.
+    Pairs,
 }
 
 /// A comparison with its suite-wide judgement.

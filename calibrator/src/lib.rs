@@ -12,6 +12,7 @@ pub mod distributions;
 pub mod error;
 pub mod limits;
 pub mod overhead;
+pub mod paired;
 pub mod rounds;
 pub mod seed;
 pub mod summary;
@@ -30,5 +31,6 @@ pub use limits::{limit_free, LimitFree, LimitedRun};
 pub use overhead::{
     adjust, paired_overhead, pairs_needed, verdict, Adjusted, Overhead, OverheadInterval, Verdict,
 };
+pub use paired::judge_paired;
 pub use rounds::{AbbaOrder, Progress, StopReason, StoppingRule};
 pub use summary::{median, quantile, Summary};

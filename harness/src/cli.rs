@@ -36,6 +36,8 @@ pub enum Command {
     Compare(CompareArgs),
     /// Fail (exit 1) when the candidate regressed beyond a threshold
     Gate(GateArgs),
+    /// Two git refs (or two commands) measured interleaved in one session, A against B
+    Ab(AbArgs),
     /// Draw a run, a comparison or a benchmark's history (.html, .svg or .png)
     Report(ReportArgs),
     /// Show one stored run (a run id, a unique prefix of one, a tag, or `latest`)
@@ -81,6 +83,58 @@ pub struct CompareArgs {
     pub allow_mismatch: bool,
     #[command(flatten)]
     pub db: DbArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("builds").required(true).args(["ref_a", "cmd_a"])))]
+pub struct AbArgs {
+    /// Build A (the baseline): a commit, tag or branch of the repository you stand in
+    #[arg(requires_all = ["ref_b", "suite"])]
+    pub ref_a: Option<String>,
+    /// Build B (the candidate)
+    pub ref_b: Option<String>,
+    /// The suite file; commands and workdirs resolve inside each ref's worktree, after
+    /// its `[build]` step
+    #[arg(long, value_name = "FILE")]
+    pub suite: Option<PathBuf>,
+    /// Instead of refs: command A, run with `sh -c` (like hyperfine's commands, but paired)
+    #[arg(long, value_name = "CMD", requires = "cmd_b", conflicts_with_all = ["ref_a", "suite"])]
+    pub cmd_a: Option<String>,
+    /// Command B
+    #[arg(long, value_name = "CMD")]
+    pub cmd_b: Option<String>,
+    /// Where to measure
+    #[arg(long, value_enum, default_value = "host")]
+    pub runtime: RuntimeChoice,
+    /// Stop a benchmark once the change's 95 % interval is this narrow (half-width)
+    #[arg(long, value_name = "PCT", default_value = "1%")]
+    pub target_ci: String,
+    /// ...or after this long per benchmark and runtime
+    #[arg(long, value_name = "DUR", default_value = "120s")]
+    pub max_time: String,
+    /// Paired rounds before any interval is judged
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub min_rounds: usize,
+    /// Make it a gate: exit 1 when B is slower than A by more than this, or when that
+    /// cannot be excluded
+    #[arg(long, value_name = "PCT")]
+    pub max_regression: Option<String>,
+    /// With --max-regression: pass although a benchmark is inconclusive
+    #[arg(long)]
+    pub allow_inconclusive: bool,
+    /// Write a markdown summary here (and append it to $GITHUB_STEP_SUMMARY when set)
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Print the comparison as one JSON document
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub container: ContainerArgs,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// No progress output
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,7 @@
 //! calibench's harness: where and how benchmarks run (executors, sampling, environment
 //! capture, progress). The binary in `main.rs` is a thin layer over this library.
 
+pub mod ab;
 pub mod adjust;
 pub mod benchenv;
 pub mod calibrate;

@@ -9,7 +9,7 @@ use calibench_suites::Suite;
 use crate::events::EventSink;
 use crate::executor::{Executor, ExecutorError};
 use crate::launch::interrupted;
-use crate::sampler::{measure, Measured};
+use crate::sampler::{measure, paired_rounds, Goal, Measured};
 use crate::summarize::build_result;
 
 /// Who the run is for and how it is labelled.
@@ -29,11 +29,7 @@ pub fn paired_with_host(measured: &Measured, seed: u64) -> Option<PairedRatio> {
         .collect();
     let host = runtimes.iter().position(|r| *r == Runtime::Host)?;
     let docker = runtimes.iter().position(|r| *r == Runtime::Docker)?;
-    let (h, c): (Vec<f64>, Vec<f64>) = measured
-        .rounds
-        .iter()
-        .filter_map(|r| Some((r.get(host).copied()??, r.get(docker).copied()??)))
-        .unzip();
+    let (h, c) = paired_rounds(&measured.rounds, host, docker);
     let o = paired_overhead(&h, &c, CONFIDENCE, DEFAULT_RESAMPLES, seed).ok()?;
     Some(PairedRatio {
         rounds: o.rounds,
@@ -76,7 +72,7 @@ pub fn run_suite(
             break;
         }
         let seed = fnv1a(&[&identity.run_id.to_string(), &bench.name]);
-        let outcome = measure(executors, bench, sink, seed);
+        let outcome = measure(executors, bench, sink, seed, Goal::Settings);
         report.finished_at = now();
         let measured = match outcome {
             Ok(m) => m,
@@ -173,6 +169,7 @@ mod tests {
             path: "s.toml".into(),
             settings: RunSettings::default(),
             container: Default::default(),
+            build: None,
             benchmarks: vec![Benchmark {
                 name: "b".into(),
                 kind: BenchmarkKind::Command {

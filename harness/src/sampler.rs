@@ -6,7 +6,7 @@
 //! dominated by the cost of entering the container for each run. A failed run stops its
 //! side, with its reason; the samples before it are kept and the other side goes on.
 
-use calibench_calibrator::{median, AbbaOrder};
+use calibench_calibrator::{median, AbbaOrder, CONFIDENCE};
 use calibench_results::{CgroupUsage, ExecutionEnvironment, Runtime};
 use calibench_suites::Benchmark;
 
@@ -18,6 +18,31 @@ use crate::launch::interrupted;
 pub const TARGET_BLOCK_S: f64 = 0.1;
 /// Most runs in one block.
 pub const MAX_BLOCK: usize = 64;
+
+/// When a benchmark's rounds stop.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Goal {
+    /// The suite's settings: `min_runs` and `time_budget` on every side, at most
+    /// `max_runs`.
+    Settings,
+    /// Two sides, until the paired ratio's interval half-width reaches the target (after
+    /// at least `min_rounds` paired rounds), or `max_time` passes, or a side reaches
+    /// `max_runs`.
+    Precision {
+        target_half_width_pp: f64,
+        min_rounds: usize,
+        max_time: std::time::Duration,
+    },
+}
+
+/// Paired rounds of two sides: side 0's and side 1's block medians, where both ran a
+/// complete block.
+pub fn paired_rounds(rounds: &[Vec<Option<f64>>], a: usize, b: usize) -> (Vec<f64>, Vec<f64>) {
+    rounds
+        .iter()
+        .filter_map(|r| Some((r.get(a).copied()??, r.get(b).copied()??)))
+        .unzip()
+}
 
 /// One side's measurement and how it was executed.
 #[derive(Debug, Clone)]
@@ -139,6 +164,7 @@ pub fn measure(
     bench: &Benchmark,
     sink: &mut dyn EventSink,
     seed: u64,
+    goal: Goal,
 ) -> Result<Measured, ExecutorError> {
     let s = &bench.settings;
     let mut begun = 0;
@@ -159,7 +185,14 @@ pub fn measure(
     }
     let mut rounds = Vec::new();
     if failure.is_none() {
-        match interleave(&mut executors[..begun], &mut states, bench, sink, seed) {
+        match interleave(
+            &mut executors[..begun],
+            &mut states,
+            bench,
+            sink,
+            seed,
+            goal,
+        ) {
             Ok(r) => rounds = r,
             Err(e) => failure = Some(e),
         }
@@ -192,14 +225,39 @@ pub fn measure(
     }
 }
 
+/// Whether `goal` is met after `rounds` (the settings' part is in `SideState::done`).
+fn goal_met(goal: Goal, rounds: &[Vec<Option<f64>>], started: std::time::Instant) -> bool {
+    let Goal::Precision {
+        target_half_width_pp,
+        min_rounds,
+        max_time,
+    } = goal
+    else {
+        return false;
+    };
+    if started.elapsed() >= max_time {
+        return true;
+    }
+    let (a, b) = paired_rounds(rounds, 0, 1);
+    a.len() >= min_rounds.max(2)
+        && calibench_calibrator::paired_overhead(&a, &b, CONFIDENCE, INTERIM_RESAMPLES, 1)
+            .is_ok_and(|o| o.half_width_pp() <= target_half_width_pp)
+}
+
+/// Resamples of the interim intervals that decide whether to stop.
+const INTERIM_RESAMPLES: usize = 2_000;
+
 fn interleave(
     executors: &mut [Box<dyn Executor + '_>],
     states: &mut [SideState],
     bench: &Benchmark,
     sink: &mut dyn EventSink,
     seed: u64,
+    goal: Goal,
 ) -> Result<Vec<Vec<Option<f64>>>, ExecutorError> {
     let s = &bench.settings;
+    let started = std::time::Instant::now();
+    let precision = matches!(goal, Goal::Precision { .. });
     let n = executors.len();
     let mut order = AbbaOrder::new(seed);
     let mut walls: Vec<f64> = Vec::new();
@@ -214,7 +272,15 @@ fn interleave(
     }
     let mut rounds = Vec::new();
     loop {
-        if states.iter().all(|st| st.done(bench)) {
+        let stop = if precision {
+            goal_met(goal, &rounds, started)
+                || states
+                    .iter()
+                    .any(|st| st.dead || st.m.samples.len() >= s.max_runs as usize)
+        } else {
+            states.iter().all(|st| st.done(bench))
+        };
+        if stop {
             break;
         }
         if interrupted() {
@@ -233,10 +299,15 @@ fn interleave(
         };
         let mut round = vec![None; n];
         for i in sequence {
-            if states[i].done(bench) {
+            if !precision && states[i].done(bench) {
                 continue;
             }
-            let count = block_count(&states[i], bench, k, per_run);
+            let count = if precision {
+                k.min((s.max_runs as usize).saturating_sub(states[i].m.samples.len()))
+                    .max(1)
+            } else {
+                block_count(&states[i], bench, k, per_run)
+            };
             let block = executors[i].block(bench, states[i].launched, count, false)?;
             if !block.samples.is_empty() {
                 walls.push(block.wall_s / block.samples.len() as f64);
@@ -325,7 +396,8 @@ mod tests {
             launcher: f,
             cpuset: None,
         })];
-        let measured = measure(&mut executors, b, &mut NullSink, 1).expect("no executor error");
+        let measured = measure(&mut executors, b, &mut NullSink, 1, Goal::Settings)
+            .expect("no executor error");
         measured.sides[0].measurement.clone()
     }
 

@@ -134,11 +134,11 @@ pub struct CgroupUsage {
 }
 
 impl CgroupUsage {
-    /// Whether the memory limit made the work reclaim (or stall on memory).
+    /// Whether the memory limit made the work reclaim (usage hit the limit) or stall on
+    /// memory. Major faults alone are not evidence: a cold page cache faults without any
+    /// limit; they are recorded for the reader.
     pub fn memory_pressed(&self) -> bool {
-        self.memory_limit_hits.unwrap_or(0) > 0
-            || self.major_faults.unwrap_or(0) > 0
-            || self.memory_stall_us.unwrap_or(0) > 0
+        self.memory_limit_hits.unwrap_or(0) > 0 || self.memory_stall_us.unwrap_or(0) > 0
     }
 }
 

@@ -13,7 +13,7 @@ mod validate;
 pub use cpuset::CpuSet;
 pub use error::SuiteError;
 pub use model::{
-    Benchmark, BenchmarkKind, ContainerSettings, Dimension, Network, RunSettings, Suite,
+    Benchmark, BenchmarkKind, BuildStep, ContainerSettings, Dimension, Network, RunSettings, Suite,
 };
 pub use probes::{ProbeKind, ProbeReport};
-pub use validate::{load_suite, parse_suite};
+pub use validate::{load_build_step, load_suite, parse_suite};

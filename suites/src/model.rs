@@ -109,6 +109,13 @@ impl Benchmark {
     }
 }
 
+/// `[build]`: the command that builds a worktree (argv, no shell), run in its root.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BuildStep {
+    pub command: Vec<String>,
+    pub env: BTreeMap<String, String>,
+}
+
 /// A validated suite file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Suite {
@@ -116,6 +123,9 @@ pub struct Suite {
     pub path: PathBuf,
     pub settings: RunSettings,
     pub container: ContainerSettings,
+    /// How `calibench ab` builds each ref (none: measure the checkout as it is).
+    #[serde(default)]
+    pub build: Option<BuildStep>,
     pub benchmarks: Vec<Benchmark>,
 }
 

@@ -14,8 +14,18 @@ use toml::Spanned;
 pub struct RawFile {
     pub suite: Spanned<RawSuite>,
     pub container: Option<RawContainer>,
+    pub build: Option<RawBuild>,
     #[serde(default)]
     pub benchmark: Vec<Spanned<RawBenchmark>>,
+}
+
+/// `[build]`: how `calibench ab` builds each ref's worktree before measuring.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBuild {
+    pub command: Spanned<Vec<String>>,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -9,6 +9,7 @@ use toml::Spanned;
 use crate::cpuset::CpuSet;
 use crate::error::SuiteError;
 use crate::location::{dotted, key_on_line, line_column, table_at};
+use crate::model::BuildStep;
 use crate::model::{
     Benchmark, BenchmarkKind, ContainerSettings, Dimension, Network, RunSettings, Suite,
 };
@@ -24,6 +25,32 @@ pub fn load_suite(path: &Path, base_dir: &Path) -> Result<Suite, SuiteError> {
         source,
     })?;
     parse_suite(&text, path, base_dir)
+}
+
+/// Reads only the `[build]` table of the suite file at `path`: what `calibench ab` runs
+/// in each worktree before the suite (whose programs may not exist before it) is loaded
+/// there.
+pub fn load_build_step(path: &Path) -> Result<Option<BuildStep>, SuiteError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SuiteError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let cx = Context {
+        text: &text,
+        path,
+        base_dir: Path::new("."),
+    };
+    let raw: RawFile = toml::from_str(&text).map_err(|e| cx.toml_error(&e))?;
+    match raw.build {
+        Some(b) if b.command.get_ref().is_empty() => {
+            Err(cx.at(&b.command, "command", "the [build] command is empty"))
+        }
+        Some(b) => Ok(Some(BuildStep {
+            command: b.command.into_inner(),
+            env: b.env,
+        })),
+        None => Ok(None),
+    }
 }
 
 /// Validates suite `text` (named `path` in errors).
@@ -150,11 +177,24 @@ impl Context<'_> {
             }
             benchmarks.push(bench);
         }
+        let build = match raw.build {
+            Some(b) => {
+                if b.command.get_ref().is_empty() {
+                    return Err(self.at(&b.command, "command", "the [build] command is empty"));
+                }
+                Some(BuildStep {
+                    command: b.command.into_inner(),
+                    env: b.env,
+                })
+            }
+            None => None,
+        };
         Ok(Suite {
             name,
             path: self.path.to_path_buf(),
             settings,
             container,
+            build,
             benchmarks,
         })
     }

@@ -117,7 +117,7 @@ pub fn gate(args: &GateArgs, rt: &Runtime) -> Result<Exit, CliError> {
             report = confirm_regressions(report, &b_runs, suite, n, &options, rt)?;
         }
     }
-    write_outputs(&report, args)?;
+    write_outputs(&report, args.json, args.markdown.as_deref())?;
     Ok(if report.gate_fails() {
         Exit::Failed
     } else {
@@ -125,8 +125,14 @@ pub fn gate(args: &GateArgs, rt: &Runtime) -> Result<Exit, CliError> {
     })
 }
 
-fn write_outputs(report: &ComparisonReport, args: &GateArgs) -> Result<(), CliError> {
-    if args.json {
+/// Prints the report (JSON or a table), writes the markdown summary to `markdown` and
+/// appends it to `$GITHUB_STEP_SUMMARY` when set.
+pub fn write_outputs(
+    report: &ComparisonReport,
+    json: bool,
+    markdown_path: Option<&std::path::Path>,
+) -> Result<(), CliError> {
+    if json {
         println!("{}", serde_json::to_string_pretty(report).or_environment()?);
     } else {
         print!(
@@ -135,7 +141,7 @@ fn write_outputs(report: &ComparisonReport, args: &GateArgs) -> Result<(), CliEr
         );
     }
     let markdown = comparison_markdown(report);
-    if let Some(path) = &args.markdown {
+    if let Some(path) = markdown_path {
         std::fs::write(path, &markdown).map_err(|e| {
             CliError::environment(anyhow::anyhow!("cannot write {}: {e}", path.display()))
         })?;

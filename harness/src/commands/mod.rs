@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod ab;
 mod calibrate;
 mod compare;
 mod db;
@@ -42,6 +43,7 @@ pub fn dispatch(cli: Cli) -> Result<Exit, CliError> {
         Command::Compare(args) => compare::compare(&args, &rt),
         Command::Report(args) => report::report(&args, &rt),
         Command::Gate(args) => compare::gate(&args, &rt),
+        Command::Ab(args) => ab::ab(&args, &rt),
         Command::Probe(_) | Command::Inner(_) | Command::Idle => Ok(Exit::Ok),
     }
 }

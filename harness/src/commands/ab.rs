@@ -1,0 +1,295 @@
+//! `calibench ab`: parse, prepare the two builds, measure them interleaved, store both
+//! sides as runs, print the comparison.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use calibench::ab::{ab_report, build, measure_pair, worktree, AbMeasured, Build, OwnBenchmark};
+use calibench::docker::spec::real_path;
+use calibench::environment::capture_host;
+use calibench::events::NullSink;
+use calibench::executor::docker::DockerExecutor;
+use calibench::executor::host::HostExecutor;
+use calibench::executor::Executor;
+use calibench::exit::{CliError, Exit, ExitContext};
+use calibench::launch::interrupted;
+use calibench::paths::{database_url, spool};
+use calibench::plan::{container_spec, engine_for, factory, host_launcher};
+use calibench::preflight::{check_limits, MachineLimits};
+use calibench::sampler::Goal;
+use calibench::summarize::build_result;
+use calibench_calibrator::seed::fnv1a;
+use calibench_results::compare::CompareOptions;
+use calibench_results::{
+    now, open_store, Environment, GitState, RunId, RunReport, Runtime as Rt, SCHEMA_VERSION,
+};
+use calibench_suites::units::parse_duration;
+use calibench_suites::{
+    load_build_step, load_suite, Benchmark, BenchmarkKind, ContainerSettings, Dimension,
+    RunSettings, Suite,
+};
+use tokio::runtime::Runtime;
+
+use super::compare::{parse_threshold, write_outputs};
+use super::interrupt;
+use crate::cli::{AbArgs, RuntimeChoice};
+
+fn percent(text: &str, flag: &str) -> Result<f64, CliError> {
+    let v: f64 = text
+        .trim()
+        .trim_end_matches('%')
+        .trim()
+        .parse()
+        .map_err(|_| {
+            CliError::bad_input(anyhow::anyhow!(
+                "{flag} `{text}` is not a percentage (try 1%)"
+            ))
+        })?;
+    if !(v.is_finite() && v > 0.0) {
+        return Err(CliError::bad_input(anyhow::anyhow!(
+            "{flag} must be a positive percentage"
+        )));
+    }
+    Ok(v)
+}
+
+/// A suite of one benchmark running `cmd` with `sh -c`.
+fn command_suite(cmd: &str) -> Suite {
+    Suite {
+        name: "ab".into(),
+        path: "command line".into(),
+        settings: RunSettings::default(),
+        container: ContainerSettings::default(),
+        build: None,
+        benchmarks: vec![Benchmark {
+            name: "command".into(),
+            kind: BenchmarkKind::Command {
+                argv: vec!["sh".into(), "-c".into(), cmd.to_string()],
+            },
+            dimension: Dimension::Cpu,
+            env: BTreeMap::new(),
+            workdir: None,
+            settings: RunSettings {
+                max_runs: 100_000,
+                ..RunSettings::default()
+            },
+        }],
+    }
+}
+
+/// The two builds and each one's suite.
+fn prepare(args: &AbArgs) -> Result<[(Build, Suite); 2], CliError> {
+    let cwd = std::env::current_dir().or_environment()?;
+    if let (Some(a), Some(b)) = (&args.cmd_a, &args.cmd_b) {
+        let side = |name: &str, cmd: &str| {
+            (
+                Build {
+                    name: name.into(),
+                    sha: None,
+                    dir: cwd.clone(),
+                },
+                command_suite(cmd),
+            )
+        };
+        return Ok([side("A", a), side("B", b)]);
+    }
+    let (Some(ref_a), Some(ref_b), Some(suite)) = (&args.ref_a, &args.ref_b, &args.suite) else {
+        return Err(CliError::bad_input(anyhow::anyhow!(
+            "give two refs and --suite FILE, or --cmd-a and --cmd-b"
+        )));
+    };
+    let suite = real_path(suite);
+    let step = load_build_step(&suite).or_bad_input()?;
+    let mut out = Vec::new();
+    for reference in [ref_a, ref_b] {
+        let b = worktree(&cwd, reference)?;
+        if let Some(step) = &step {
+            eprintln!("building {} in {}", b.name, b.dir.display());
+            build(&b, step)?;
+        }
+        let s = load_suite(&suite, &b.dir).or_bad_input()?;
+        out.push((b, s));
+    }
+    let mut it = out.into_iter();
+    match (it.next(), it.next()) {
+        (Some(a), Some(b)) => Ok([a, b]),
+        _ => Err(CliError::environment(anyhow::anyhow!(
+            "two builds were expected"
+        ))),
+    }
+}
+
+fn run_report(build: &Build, suite: &Suite, run_id: RunId, environment: &Environment) -> RunReport {
+    let mut environment = environment.clone();
+    if let Some(sha) = &build.sha {
+        environment.git = Some(GitState {
+            sha: sha.clone(),
+            dirty: false,
+        });
+    }
+    RunReport {
+        schema_version: SCHEMA_VERSION,
+        run_id,
+        tag: Some(build.name.clone()),
+        suite: suite.name.clone(),
+        context: "local".into(),
+        started_at: now(),
+        finished_at: now(),
+        environment,
+        calibration_profile_id: None,
+        benchmarks: Vec::new(),
+        notices: vec!["measured by calibench ab, interleaved with the other build".into()],
+        labels: BTreeMap::from([("ab".to_string(), "interleaved".to_string())]),
+    }
+}
+
+pub fn ab(args: &AbArgs, rt: &Runtime) -> Result<Exit, CliError> {
+    let target = percent(&args.target_ci, "--target-ci")?;
+    let max_time = parse_duration(&args.max_time)
+        .map_err(|e| CliError::bad_input(anyhow::anyhow!("--max-time: {e}")))?;
+    let threshold = args
+        .max_regression
+        .as_deref()
+        .map(parse_threshold)
+        .transpose()?;
+    let [(build_a, suite_a), (build_b, suite_b)] = prepare(args)?;
+    let spec = container_spec(&(&args.container).into(), &suite_a.container)?;
+    check_limits(&spec, &MachineLimits::of_this_machine())?;
+    let runtimes: Vec<Rt> = match args.runtime {
+        RuntimeChoice::Host => vec![Rt::Host],
+        RuntimeChoice::Docker => vec![Rt::Docker],
+        RuntimeChoice::Both => vec![Rt::Host, Rt::Docker],
+    };
+    let exe = real_path(&std::env::current_exe().or_environment()?);
+    let engine = if runtimes.contains(&Rt::Docker) {
+        Some(engine_for(&spec, rt)?)
+    } else {
+        None
+    };
+    let (id_a, id_b) = (RunId::new_random(), RunId::new_random());
+    let cleanup_done = interrupt::install(rt, engine.clone(), id_a.to_string());
+    let executor = |b: &Build, runtime: Rt| -> Result<Box<dyn Executor>, CliError> {
+        match (runtime, &engine) {
+            (Rt::Docker, Some(engine)) => {
+                let (f, image_id) =
+                    factory(engine, &spec, &exe, &b.dir, id_a.to_string(), "ab", rt)?;
+                Ok(Box::new(DockerExecutor::new(
+                    f,
+                    rt.handle().clone(),
+                    spec.clone(),
+                    image_id,
+                )))
+            }
+            _ => Ok(Box::new(HostExecutor {
+                launcher: host_launcher(&exe, &b.dir, spec.cpuset.as_ref()),
+                cpuset: spec.cpuset.as_ref().map(|c| c.as_str().to_string()),
+            })),
+        }
+    };
+    let goal = Goal::Precision {
+        target_half_width_pp: target,
+        min_rounds: args.min_rounds.max(2),
+        max_time,
+    };
+    let host = capture_host();
+    let environment = Environment {
+        host,
+        harness_version: env!("CARGO_PKG_VERSION").to_string(),
+        git: None,
+        engine: engine.as_ref().map(|e| e.facts.clone()),
+    };
+    let mut report_a = run_report(&build_a, &suite_a, id_a, &environment);
+    let mut report_b = run_report(&build_b, &suite_b, id_b, &environment);
+    let mut measured: Vec<AbMeasured> = Vec::new();
+    for bench_a in &suite_a.benchmarks {
+        let Some(bench_b) = suite_b.benchmarks.iter().find(|b| b.name == bench_a.name) else {
+            eprintln!(
+                "note: `{}` is not in {}'s suite; skipped",
+                bench_a.name, build_b.name
+            );
+            continue;
+        };
+        for &runtime in &runtimes {
+            if interrupted() {
+                break;
+            }
+            let a = OwnBenchmark {
+                inner: executor(&build_a, runtime)?,
+                bench: bench_a.clone(),
+            };
+            let b = OwnBenchmark {
+                inner: executor(&build_b, runtime)?,
+                bench: bench_b.clone(),
+            };
+            let seed = fnv1a(&[&id_a.to_string(), &bench_a.name, runtime.as_str()]);
+            let m = measure_pair(a, b, &mut NullSink, goal, seed).map_err(CliError::environment)?;
+            if !args.quiet {
+                eprintln!(
+                    "{} ({}): {} paired rounds",
+                    m.name,
+                    runtime.as_str(),
+                    m.pairs.0.len()
+                );
+            }
+            report_a.benchmarks.push(build_result(
+                id_a,
+                bench_a,
+                m.a.measurement.clone(),
+                m.a.environment.clone(),
+            ));
+            report_b.benchmarks.push(build_result(
+                id_b,
+                bench_b,
+                m.b.measurement.clone(),
+                m.b.environment.clone(),
+            ));
+            measured.push(m);
+        }
+    }
+    if interrupted() {
+        let _ = cleanup_done.recv_timeout(Duration::from_secs(60));
+        eprintln!("interrupted");
+        return Ok(Exit::Interrupted);
+    }
+    report_a.finished_at = now();
+    report_b.finished_at = now();
+    let options = CompareOptions {
+        threshold,
+        allow_inconclusive: args.allow_inconclusive,
+        ..CompareOptions::default()
+    };
+    let report = ab_report(&build_a, &build_b, (id_a, id_b), &measured, &options);
+    write_outputs(&report, args.json, args.markdown.as_deref())?;
+    let stored = store_both(&[report_a, report_b], args.db.db.as_deref(), rt);
+    let mut exit = if threshold.is_some() && report.gate_fails() {
+        Exit::Failed
+    } else {
+        Exit::Ok
+    };
+    if let Err(e) = stored {
+        eprintln!("error: {e}");
+        if exit == Exit::Ok {
+            exit = Exit::Environment;
+        }
+    }
+    Ok(exit)
+}
+
+/// Spools and stores both sides' runs; a run that cannot be stored stays in the spool.
+fn store_both(runs: &[RunReport], db: Option<&str>, rt: &Runtime) -> Result<(), CliError> {
+    let spool = spool();
+    for r in runs {
+        spool.write(r).or_environment()?;
+    }
+    let url = database_url(db);
+    let store = rt.block_on(open_store(&url)).map_err(|e| {
+        CliError::environment(anyhow::anyhow!(
+            "both builds were measured but not stored: {e}\n  they are spooled; `calibench push` stores them"
+        ))
+    })?;
+    for r in runs {
+        rt.block_on(store.save_run(r)).or_environment()?;
+        spool.remove(r.run_id).or_environment()?;
+    }
+    Ok(())
+}
