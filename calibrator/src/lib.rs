@@ -11,6 +11,7 @@ pub mod dimension;
 pub mod distributions;
 pub mod error;
 pub mod limits;
+pub mod median_ci;
 pub mod overhead;
 pub mod paired;
 pub mod rounds;
@@ -28,6 +29,7 @@ pub use compare::{
 pub use dimension::Dimension;
 pub use error::StatsError;
 pub use limits::{limit_free, LimitFree, LimitedRun};
+pub use median_ci::median_ci;
 pub use overhead::{
     adjust, paired_overhead, pairs_needed, verdict, Adjusted, Overhead, OverheadInterval, Verdict,
 };

@@ -10,8 +10,8 @@ use std::process::Command;
 use calibench_calibrator::seed::fnv1a;
 use calibench_calibrator::{benjamini_hochberg, judge_paired, Change, CONFIDENCE};
 use calibench_results::compare::{
-    gate_verdict, Basis, BenchmarkComparison, CompareOptions, ComparisonReport, ReportVerdict,
-    RowVerdict, SideRef,
+    empty, gate_verdict, Basis, BenchmarkComparison, CompareOptions, ComparisonReport,
+    ReportVerdict, RowVerdict, SideRef,
 };
 use calibench_results::{ExecutionEnvironment, RunId, Runtime, SCHEMA_VERSION};
 use calibench_suites::{Benchmark, BuildStep};
@@ -226,27 +226,18 @@ pub fn ab_report(
                 .clone()
                 .or_else(|| m.a.measurement.failure.clone());
         let mut row = BenchmarkComparison {
-            name: m.name.clone(),
-            baseline_runtime: Some(m.runtime),
-            candidate_runtime: Some(m.runtime),
-            basis: Basis::Raw,
             n_baseline: m.a.measurement.samples.len(),
             n_candidate: m.b.measurement.samples.len(),
             runs_baseline: 1,
             runs_candidate: 1,
-            baseline_median: None,
-            candidate_median: None,
-            change_pct: None,
-            ci_low_pct: None,
-            ci_high_pct: None,
-            p_value: None,
-            q_value: None,
-            mde_pct: None,
-            replication: None,
-            more_needed: None,
-            verdict: RowVerdict::NotComparable,
-            regression: false,
-            reason: failure.clone(),
+            basis: Basis::Raw,
+            ..empty(
+                &m.name,
+                Some(m.runtime),
+                Some(m.runtime),
+                RowVerdict::NotComparable,
+                failure.clone(),
+            )
         };
         match j {
             Ok(j) if failure.is_none() => {

@@ -4,10 +4,9 @@
 //! containerisation overhead of their dimension), the interval widened by the
 //! overhead's uncertainty. Raw values are never altered.
 
-use calibench_calibrator::seed::fnv1a;
 use calibench_calibrator::{
-    adjust, bootstrap_median_ci, limit_free, median, LimitFree, LimitedRun, OverheadInterval,
-    Verdict, CONFIDENCE, DEFAULT_RESAMPLES,
+    adjust, limit_free, median, median_ci, LimitFree, LimitedRun, OverheadInterval, Verdict,
+    CONFIDENCE,
 };
 use calibench_results::{
     BenchmarkResult, CalibrationProfile, DimensionOverhead, RunReport, Runtime, Status,
@@ -67,7 +66,6 @@ fn adjustable_values(b: &BenchmarkResult) -> Result<Vec<f64>, String> {
 /// make unadjustable get the reason instead.
 pub fn apply_profile(run: &mut RunReport, profile: &CalibrationProfile) -> usize {
     let mut adjusted = 0;
-    let run_id = run.run_id.to_string();
     for b in run
         .benchmarks
         .iter_mut()
@@ -86,8 +84,7 @@ pub fn apply_profile(run: &mut RunReport, profile: &CalibrationProfile) -> usize
                 continue;
             }
         };
-        let seed = fnv1a(&[&run_id, &b.name, "adjusted"]);
-        let ci = bootstrap_median_ci(&values, CONFIDENCE, DEFAULT_RESAMPLES, seed).ok();
+        let ci = median_ci(&values, CONFIDENCE).ok();
         let (Some(m), Some(ci)) = (median(&values).ok(), ci) else {
             continue;
         };
@@ -113,9 +110,12 @@ mod tests {
 
     use super::*;
 
+    /// Eight samples: a 95 % interval of the median needs six or more.
+    const SAMPLES: [f64; 8] = [1.2, 1.22, 1.24, 1.25, 1.25, 1.26, 1.28, 1.3];
+
     fn run_with(runtime: Runtime, dimension: Dimension) -> RunReport {
         let mut run = fixture_run(None, 0, 0);
-        let mut r = fixture_result("x", runtime, vec![1.2, 1.25, 1.3]);
+        let mut r = fixture_result("x", runtime, SAMPLES.to_vec());
         r.dimension = dimension;
         r.execution_environment.runtime = runtime;
         run.benchmarks.push(r);
@@ -139,7 +139,7 @@ mod tests {
         assert_eq!(b.execution_environment.overhead_pct, Some(25.0));
         assert_eq!(run.calibration_profile_id, Some(profile.profile_id.clone()));
         // Raw values stay as measured.
-        assert_eq!(b.samples, vec![1.2, 1.25, 1.3]);
+        assert_eq!(b.samples, SAMPLES.to_vec());
     }
 
     #[test]

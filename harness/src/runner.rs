@@ -89,7 +89,7 @@ pub fn run_suite(
             }
             report
                 .benchmarks
-                .push(build_result(identity.run_id, bench, side.measurement, env));
+                .push(build_result(bench, side.measurement, env));
         }
         checkpoint(&report);
     }
@@ -184,6 +184,7 @@ mod tests {
                     max_runs: 400,
                     time_budget: Duration::from_secs(2),
                     timeout: Duration::from_secs(5),
+                    target_ci: None,
                 },
             }],
         }

@@ -6,7 +6,7 @@
 //! dominated by the cost of entering the container for each run. A failed run stops its
 //! side, with its reason; the samples before it are kept and the other side goes on.
 
-use calibench_calibrator::{median, AbbaOrder, CONFIDENCE};
+use calibench_calibrator::{median, median_ci, AbbaOrder, CONFIDENCE};
 use calibench_results::{CgroupUsage, ExecutionEnvironment, Runtime};
 use calibench_suites::Benchmark;
 
@@ -74,7 +74,17 @@ impl SideState {
         let n = self.m.samples.len();
         self.dead
             || n >= s.max_runs as usize
-            || (n >= s.min_runs as usize && self.spent >= s.time_budget.as_secs_f64())
+            || (n >= s.min_runs as usize
+                && (self.spent >= s.time_budget.as_secs_f64() || self.precise(bench)))
+    }
+
+    /// Whether the median's interval reached the benchmark's `target_ci`.
+    fn precise(&self, bench: &Benchmark) -> bool {
+        let Some(target) = bench.settings.target_ci else {
+            return false;
+        };
+        median_ci(&self.m.samples, CONFIDENCE)
+            .is_ok_and(|ci| ci.estimate > 0.0 && ci.half_width() / ci.estimate <= target)
     }
 
     fn take(
@@ -145,7 +155,13 @@ fn block_count(state: &SideState, bench: &Benchmark, k: usize, per_run_s: Option
     let s = &bench.settings;
     let n = state.m.samples.len();
     let for_min = (s.min_runs as usize).saturating_sub(n);
-    let left_s = s.time_budget.as_secs_f64() - state.spent;
+    // With a precision target the next block is one round's worth, so the target can
+    // stop the side as soon as it is reached.
+    let left_s = if s.target_ci.is_some() {
+        TARGET_BLOCK_S.min(s.time_budget.as_secs_f64() - state.spent)
+    } else {
+        s.time_budget.as_secs_f64() - state.spent
+    };
     let for_budget = match per_run_s {
         Some(w) if w > 0.0 && left_s > 0.0 => (left_s / w).ceil() as usize,
         _ if left_s > 0.0 => 1,
@@ -378,6 +394,7 @@ mod tests {
                 max_runs,
                 time_budget: Duration::from_secs(budget_s),
                 timeout: Duration::from_secs(5),
+                target_ci: None,
             },
         }
     }
@@ -416,6 +433,17 @@ mod tests {
         let mut f = fake(None);
         let m = measure_one(&mut f, &bench(0, 3, 100, 2));
         assert_eq!(m.samples.len(), 20);
+    }
+
+    #[test]
+    fn a_precision_target_stops_once_the_median_is_known_well_enough() {
+        // Identical 0.1 s runs: the median's interval has no width once it exists (6 runs),
+        // long before the 100 s budget.
+        let mut f = fake(None);
+        let mut b = bench(0, 3, 1000, 100);
+        b.settings.target_ci = Some(0.01);
+        let m = measure_one(&mut f, &b);
+        assert_eq!(m.samples.len(), 6);
     }
 
     #[test]

@@ -197,7 +197,8 @@ fn container_results_are_adjusted_only_with_a_matching_profile() {
     let s = Scratch::new();
     let suite = s.suite(
         "adj.toml",
-        "[suite]\nname = \"adj\"\nwarmup = 0\nmin_runs = 5\ntime_budget = \"0s\"\n\
+        // 8 runs: below 6 no 95 % interval of a median exists, and nothing is adjusted.
+        "[suite]\nname = \"adj\"\nwarmup = 0\nmin_runs = 8\ntime_budget = \"0s\"\n\
          [[benchmark]]\nname = \"kernel\"\nprobe = \"cpu\"\n\
          [[benchmark]]\nname = \"spawn\"\ncommand = [\"true\"]\ndimension = \"latency\"\n",
     );

@@ -8,12 +8,16 @@ use std::io::Write;
 use std::process::Command;
 use std::time::Instant;
 
-use calibench_results::testing::{create_database, fixture_run, POSTGRES_URL_VAR};
+use calibench_results::testing::{
+    create_database, fixture_run, POSTGRES_URL_VAR, TIMESCALE_URL_VAR,
+};
 use calibench_results::{open_store, RunReport};
 
 const BENCHMARKS: usize = 100;
 const SAMPLES: usize = 1_000;
 const REPEATS: usize = 7;
+/// Runs in the store for the history queries: 100 × 100 × 1 000 = 10 M samples.
+const HISTORY_RUNS: usize = 100;
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -109,11 +113,78 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         times.push(t.elapsed().as_secs_f64());
     }
     report("postgres (calibench store)", times);
+    let timescale = match std::env::var(TIMESCALE_URL_VAR) {
+        Ok(ts_admin) if !ts_admin.is_empty() => {
+            let ts_url = create_database(&ts_admin).await?;
+            let ts = open_store(&ts_url).await?;
+            let mut times = Vec::new();
+            for run in fresh_runs() {
+                let t = Instant::now();
+                ts.save_run(&run).await?;
+                times.push(t.elapsed().as_secs_f64());
+            }
+            report("timescale hypertable (store)", times);
+            Some((ts_url, ts))
+        }
+        _ => {
+            println!("timescale: skipped ({TIMESCALE_URL_VAR} not set)");
+            None
+        }
+    };
+    copy_reference(&url, dir.path())?;
+    history(&url, &pg, "postgres").await?;
+    if let Some((ts_url, ts)) = &timescale {
+        history(ts_url, ts, "timescale").await?;
+    }
+    Ok(())
+}
 
-    // Reference: psql \copy of the same rows into a constraint-free copy of `result`.
+/// Fills the store to `HISTORY_RUNS` runs (10 M samples) and times a benchmark's history
+/// over them and the daily view.
+async fn history(
+    url: &str,
+    store: &calibench_results::Store,
+    label: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let have = store.status().await?.runs as usize;
+    for _ in have..HISTORY_RUNS {
+        store
+            .save_run(&fixture_run(Some("history"), BENCHMARKS, SAMPLES))
+            .await?;
+    }
+    let samples = store.status().await?.samples;
+    let pool = sqlx::PgPool::connect(url).await?;
+    let queries = [
+        (
+            "history of one benchmark",
+            "SELECT r.measured_at, r.median, r.ci_low, r.ci_high FROM result r JOIN benchmark b ON b.id = r.benchmark_id WHERE b.name = 'bench-042' AND r.runtime = 'host' ORDER BY r.measured_at",
+        ),
+        (
+            "daily view, last 30 days",
+            "SELECT d.day, b.name, d.mean_median FROM benchmark_daily d JOIN benchmark b ON b.id = d.benchmark_id WHERE d.day > now() - INTERVAL '30 days'",
+        ),
+    ];
+    for (what, sql) in queries {
+        let mut times = Vec::new();
+        let mut rows = 0;
+        for _ in 0..REPEATS {
+            let t = Instant::now();
+            rows = sqlx::query(sql).fetch_all(&pool).await?.len();
+            times.push(t.elapsed().as_secs_f64());
+        }
+        println!(
+            "{label:<10} {what:<26} over {samples} samples: median {:>7.2} ms ({rows} rows)",
+            median(times) * 1e3
+        );
+    }
+    Ok(())
+}
+
+/// psql's `\copy` of the same rows into a constraint-free copy of `result`.
+fn copy_reference(url: &str, dir: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
     let setup = Command::new("psql")
         .args([
-            url.as_str(),
+            url,
             "-qc",
             "CREATE TABLE result_copy (LIKE result INCLUDING DEFAULTS)",
         ])
@@ -123,16 +194,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let mut times = Vec::new();
     for run in fresh_runs() {
-        let path = dir.path().join("rows.csv");
+        let path = dir.join("rows.csv");
         std::fs::File::create(&path)?.write_all(result_csv(&run).as_bytes())?;
         let copy = format!(
             "\\copy result_copy FROM '{}' WITH (FORMAT csv)",
             path.display()
         );
         let t = Instant::now();
-        let status = Command::new("psql")
-            .args([url.as_str(), "-qc", &copy])
-            .status()?;
+        let status = Command::new("psql").args([url, "-qc", &copy]).status()?;
         times.push(t.elapsed().as_secs_f64());
         if !status.success() {
             return Err("psql \\copy failed".into());

@@ -425,7 +425,8 @@ fn pairs(
     out
 }
 
-fn empty(
+/// A row with nothing compared yet.
+pub fn empty(
     name: &str,
     br: Option<Runtime>,
     cr: Option<Runtime>,

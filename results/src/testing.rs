@@ -10,19 +10,24 @@ use crate::model::*;
 /// Environment variable holding an admin URL of the test PostgreSQL server.
 pub const POSTGRES_URL_VAR: &str = "CALIBENCH_TEST_POSTGRES_URL";
 
-/// The admin URL of the test server. In CI (CI=true) its absence is a failure; outside
-/// CI the test is skipped with a printed reason.
-pub fn postgres_admin_url(test: &str) -> Option<String> {
-    match std::env::var(POSTGRES_URL_VAR) {
+/// The admin URL in `var`. In CI (CI=true) its absence is a failure; outside CI the
+/// test is skipped with a printed reason.
+fn admin_url(var: &str, test: &str, what: &str) -> Option<String> {
+    match std::env::var(var) {
         Ok(url) if !url.is_empty() => Some(url),
         _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("{test}: CI=true but {POSTGRES_URL_VAR} is not set; run the tests with scripts/test.sh")
+            panic!("{test}: CI=true but {var} is not set; run the tests with scripts/test.sh")
         }
         _ => {
-            eprintln!("skipping {test}: {POSTGRES_URL_VAR} is not set (scripts/test.sh sets it)");
+            eprintln!("skipping {test}: {var} is not set ({what})");
             None
         }
     }
+}
+
+/// The admin URL of the test PostgreSQL server.
+pub fn postgres_admin_url(test: &str) -> Option<String> {
+    admin_url(POSTGRES_URL_VAR, test, "scripts/test.sh sets it")
 }
 
 /// Environment variable holding an admin URL of a test server with TimescaleDB preloaded
@@ -30,21 +35,9 @@ pub fn postgres_admin_url(test: &str) -> Option<String> {
 /// file exists).
 pub const TIMESCALE_URL_VAR: &str = "CALIBENCH_TEST_TIMESCALE_URL";
 
-/// The admin URL of the TimescaleDB test server. In CI (CI=true) its absence is a
-/// failure; outside CI the test is skipped with a printed reason.
+/// The admin URL of the TimescaleDB test server.
 pub fn timescale_admin_url(test: &str) -> Option<String> {
-    match std::env::var(TIMESCALE_URL_VAR) {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("{test}: CI=true but {TIMESCALE_URL_VAR} is not set; run the tests with scripts/test.sh")
-        }
-        _ => {
-            eprintln!(
-                "skipping {test}: {TIMESCALE_URL_VAR} is not set (no TimescaleDB test server)"
-            );
-            None
-        }
-    }
+    admin_url(TIMESCALE_URL_VAR, test, "no TimescaleDB test server")
 }
 
 /// Creates an empty database on the admin URL's server and returns its URL.

@@ -51,6 +51,10 @@ pub struct RunSettings {
     /// Per run; the process group is killed past it.
     #[serde(with = "secs")]
     pub timeout: Duration,
+    /// Stop once the median's 95 % CI half-width is at most this fraction of the median
+    /// (after `min_runs`; `time_budget` and `max_runs` still cap the runs).
+    #[serde(default)]
+    pub target_ci: Option<f64>,
 }
 
 impl Default for RunSettings {
@@ -61,6 +65,7 @@ impl Default for RunSettings {
             max_runs: 1_000,
             time_budget: Duration::from_secs(3),
             timeout: Duration::from_secs(60),
+            target_ci: None,
         }
     }
 }

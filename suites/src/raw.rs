@@ -37,6 +37,7 @@ pub struct RawSuite {
     pub max_runs: Option<Spanned<u32>>,
     pub time_budget: Option<Spanned<String>>,
     pub timeout: Option<Spanned<String>>,
+    pub target_ci: Option<Spanned<String>>,
 }
 
 /// Run settings as written in one table.
@@ -46,6 +47,7 @@ pub struct RawSettings<'a> {
     pub max_runs: Option<&'a Spanned<u32>>,
     pub time_budget: Option<&'a Spanned<String>>,
     pub timeout: Option<&'a Spanned<String>>,
+    pub target_ci: Option<&'a Spanned<String>>,
 }
 
 impl RawSuite {
@@ -56,6 +58,7 @@ impl RawSuite {
             max_runs: self.max_runs.as_ref(),
             time_budget: self.time_budget.as_ref(),
             timeout: self.timeout.as_ref(),
+            target_ci: self.target_ci.as_ref(),
         }
     }
 }
@@ -90,6 +93,7 @@ pub struct RawBenchmark {
     pub max_runs: Option<Spanned<u32>>,
     pub time_budget: Option<Spanned<String>>,
     pub timeout: Option<Spanned<String>>,
+    pub target_ci: Option<Spanned<String>>,
 }
 
 impl RawBenchmark {
@@ -100,6 +104,7 @@ impl RawBenchmark {
             max_runs: self.max_runs.as_ref(),
             time_budget: self.time_budget.as_ref(),
             timeout: self.timeout.as_ref(),
+            target_ci: self.target_ci.as_ref(),
         }
     }
 }

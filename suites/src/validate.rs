@@ -233,6 +233,22 @@ impl Context<'_> {
             s.time_budget =
                 parse_duration(t.get_ref()).map_err(|m| self.at(t, "time_budget", m))?;
         }
+        if let Some(t) = raw.target_ci {
+            let text = t.get_ref().trim().trim_end_matches('%').trim();
+            match text.parse::<f64>() {
+                Ok(v) if v.is_finite() && v > 0.0 && v < 100.0 => s.target_ci = Some(v / 100.0),
+                _ => {
+                    return Err(self.at(
+                        t,
+                        "target_ci",
+                        format!(
+                            "`{}` is not a percentage between 0 and 100 (example: \"1%\")",
+                            t.get_ref()
+                        ),
+                    ))
+                }
+            }
+        }
         if let Some(t) = raw.timeout {
             s.timeout = parse_duration(t.get_ref()).map_err(|m| self.at(t, "timeout", m))?;
             if s.timeout.is_zero() {
@@ -444,6 +460,16 @@ mod tests {
         let s = parse("[suite]\nname = \"x\"\nmin_runs = 4\n[[benchmark]]\nname = \"c\"\nprobe = \"cpu\"\nmin_runs = 7\n[[benchmark]]\nname = \"d\"\nprobe = \"cpu\"\n")?;
         assert_eq!(s.benchmarks[0].settings.min_runs, 7);
         assert_eq!(s.benchmarks[1].settings.min_runs, 4);
+        Ok(())
+    }
+
+    #[test]
+    fn target_ci_and_build_are_read_and_checked() -> Result<(), SuiteError> {
+        let s = parse("[suite]\nname = \"x\"\ntarget_ci = \"1.5%\"\n[build]\ncommand = [\"make\"]\n[[benchmark]]\nname = \"c\"\nprobe = \"cpu\"\n")?;
+        assert_eq!(s.benchmarks[0].settings.target_ci, Some(0.015));
+        assert_eq!(s.build.map(|b| b.command), Some(vec!["make".to_string()]));
+        let e = err("[suite]\nname = \"x\"\ntarget_ci = \"lots\"\n[[benchmark]]\nname = \"c\"\nprobe = \"cpu\"\n");
+        assert!(e.starts_with("t.toml:3:13: suite.target_ci:"), "{e}");
         Ok(())
     }
 

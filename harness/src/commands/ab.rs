@@ -30,28 +30,9 @@ use calibench_suites::{
 };
 use tokio::runtime::Runtime;
 
-use super::compare::{parse_threshold, write_outputs};
+use super::compare::{parse_percent, parse_threshold, write_outputs};
 use super::interrupt;
 use crate::cli::{AbArgs, RuntimeChoice};
-
-fn percent(text: &str, flag: &str) -> Result<f64, CliError> {
-    let v: f64 = text
-        .trim()
-        .trim_end_matches('%')
-        .trim()
-        .parse()
-        .map_err(|_| {
-            CliError::bad_input(anyhow::anyhow!(
-                "{flag} `{text}` is not a percentage (try 1%)"
-            ))
-        })?;
-    if !(v.is_finite() && v > 0.0) {
-        return Err(CliError::bad_input(anyhow::anyhow!(
-            "{flag} must be a positive percentage"
-        )));
-    }
-    Ok(v)
-}
 
 /// A suite of one benchmark running `cmd` with `sh -c`.
 fn command_suite(cmd: &str) -> Suite {
@@ -144,7 +125,7 @@ fn run_report(build: &Build, suite: &Suite, run_id: RunId, environment: &Environ
 }
 
 pub fn ab(args: &AbArgs, rt: &Runtime) -> Result<Exit, CliError> {
-    let target = percent(&args.target_ci, "--target-ci")?;
+    let target = parse_percent(&args.target_ci, "--target-ci", false)? * 100.0;
     let max_time = parse_duration(&args.max_time)
         .map_err(|e| CliError::bad_input(anyhow::anyhow!("--max-time: {e}")))?;
     let threshold = args
@@ -232,13 +213,11 @@ pub fn ab(args: &AbArgs, rt: &Runtime) -> Result<Exit, CliError> {
                 );
             }
             report_a.benchmarks.push(build_result(
-                id_a,
                 bench_a,
                 m.a.measurement.clone(),
                 m.a.environment.clone(),
             ));
             report_b.benchmarks.push(build_result(
-                id_b,
                 bench_b,
                 m.b.measurement.clone(),
                 m.b.environment.clone(),

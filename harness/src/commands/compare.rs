@@ -75,8 +75,9 @@ pub fn compare(args: &CompareArgs, rt: &Runtime) -> Result<Exit, CliError> {
     Ok(Exit::Ok)
 }
 
-/// `5%`, `5`, `5.0 %` → 0.05.
-pub fn parse_threshold(text: &str) -> Result<f64, CliError> {
+/// `5%`, `5`, `5.0 %` → 0.05; `flag` names the option in errors. Zero is allowed only
+/// with `allow_zero`.
+pub fn parse_percent(text: &str, flag: &str, allow_zero: bool) -> Result<f64, CliError> {
     let v: f64 = text
         .trim()
         .trim_end_matches('%')
@@ -84,15 +85,25 @@ pub fn parse_threshold(text: &str) -> Result<f64, CliError> {
         .parse()
         .map_err(|_| {
             CliError::bad_input(anyhow::anyhow!(
-                "--max-regression `{text}` is not a percentage (try 5%)"
+                "{flag} `{text}` is not a percentage (try 5%)"
             ))
         })?;
-    if !(v.is_finite() && v >= 0.0) {
+    if !(v.is_finite() && (v > 0.0 || (allow_zero && v >= 0.0))) {
         return Err(CliError::bad_input(anyhow::anyhow!(
-            "--max-regression must be a non-negative percentage"
+            "{flag} must be a {} percentage",
+            if allow_zero {
+                "non-negative"
+            } else {
+                "positive"
+            }
         )));
     }
     Ok(v / 100.0)
+}
+
+/// `--max-regression`: a non-negative percentage, as a fraction.
+pub fn parse_threshold(text: &str) -> Result<f64, CliError> {
+    parse_percent(text, "--max-regression", true)
 }
 
 pub fn gate(args: &GateArgs, rt: &Runtime) -> Result<Exit, CliError> {

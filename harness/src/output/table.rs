@@ -14,11 +14,12 @@ pub fn run_table(run: &RunReport) -> String {
         "n",
         "median",
         "95% CI",
+        "±",
         "mean ± sd",
         "vs host",
         "status",
     ];
-    let mut rows: Vec<[String; 8]> = Vec::new();
+    let mut rows: Vec<[String; 9]> = Vec::new();
     // Group each benchmark's runtimes together, host first, in suite order.
     let mut ordered: Vec<&BenchmarkResult> = run.benchmarks.iter().collect();
     let first_seen = |name: &str| run.benchmarks.iter().position(|x| x.name == name);
@@ -53,7 +54,7 @@ pub fn run_table(run: &RunReport) -> String {
             .enumerate()
             .map(|(i, (c, w))| {
                 let pad = w.saturating_sub(c.chars().count());
-                if (2..=6).contains(&i) {
+                if (2..=7).contains(&i) {
                     format!("{}{c}", " ".repeat(pad))
                 } else {
                     format!("{c}{}", " ".repeat(pad))
@@ -93,10 +94,15 @@ pub fn run_table(run: &RunReport) -> String {
     out
 }
 
-fn row(b: &BenchmarkResult, host_median: Option<f64>) -> [String; 8] {
+fn row(b: &BenchmarkResult, host_median: Option<f64>) -> [String; 9] {
     let q = |v: Option<f64>| v.map_or("-".to_string(), |v| quantity(v, &b.unit));
     let ci = match (b.ci_low, b.ci_high) {
         (Some(lo), Some(hi)) => format!("{} – {}", quantity(lo, &b.unit), quantity(hi, &b.unit)),
+        _ => "-".into(),
+    };
+    // The precision reached: the interval's half-width relative to the median.
+    let precision = match (b.ci_low, b.ci_high, b.median) {
+        (Some(lo), Some(hi), Some(m)) if m > 0.0 => format!("{:.1} %", (hi - lo) / 2.0 / m * 100.0),
         _ => "-".into(),
     };
     let spread = match (b.mean, b.stddev) {
@@ -130,6 +136,7 @@ fn row(b: &BenchmarkResult, host_median: Option<f64>) -> [String; 8] {
         b.n.to_string(),
         q(b.median),
         ci,
+        precision,
         spread,
         vs_host,
         status,
