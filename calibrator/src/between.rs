@@ -11,7 +11,7 @@
 //! other holds several (the newest run against a tag's history, as Bencher's history
 //! thresholds test a new value); at least three runs in all are needed.
 
-use crate::compare::{Comparison, Noise};
+use crate::comparison::{Comparison, Noise};
 use crate::distributions::{t_quantile, t_sf};
 use crate::error::{check_positive, StatsError};
 use crate::summary::median;

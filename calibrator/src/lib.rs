@@ -7,6 +7,7 @@
 pub mod between;
 pub mod bootstrap;
 pub mod compare;
+pub mod comparison;
 pub mod dimension;
 pub mod distributions;
 pub mod error;

@@ -48,6 +48,14 @@ impl CalibrationProbe {
         self.kind.dimension()
     }
 
+    /// Whether the probe is measured as the adjusted results are: a whole process,
+    /// spawn to reap, rather than the figure it reports from inside. The CPU probe
+    /// adjusts commands' wall times, so it is timed the same way; its in-process figure
+    /// stays in `kernel_s`.
+    pub fn measured_as_process(&self) -> bool {
+        self.kind == ProbeKind::Cpu
+    }
+
     /// Directory the probe works in on the host (`base` is the work directory).
     pub fn host_dir(&self, base: &Path) -> PathBuf {
         match self.variant {

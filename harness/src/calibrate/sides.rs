@@ -11,6 +11,7 @@ use super::error::CalibrationError;
 use super::probes::{CalibrationProbe, Variant};
 use super::rounds::Side;
 use crate::docker::launch::ContainerFactory;
+use crate::executor::Block;
 use crate::launch::{HostLauncher, Launcher};
 
 /// Timeout of one probe run.
@@ -28,21 +29,7 @@ impl Side for HostSide {
             path: dir.clone(),
             source,
         })?;
-        let bench = Benchmark {
-            name: probe.label.clone(),
-            kind: BenchmarkKind::Probe {
-                probe: probe.kind,
-                work: probe.work,
-            },
-            dimension: probe.dimension(),
-            env: Default::default(),
-            // IO probes write in their working directory.
-            workdir: Some(dir),
-            settings: RunSettings {
-                timeout: PROBE_TIMEOUT,
-                ..RunSettings::default()
-            },
-        };
+        let bench = probe_benchmark(probe, dir);
         let outcome = self.launcher.launch(&bench)?;
         if !outcome.succeeded() {
             return Err(CalibrationError::ProbeFailed {
@@ -51,10 +38,37 @@ impl Side for HostSide {
                 reason: outcome.failure_reason(PROBE_TIMEOUT),
             });
         }
-        ProbeReport::from_stdout(&outcome.stdout).ok_or_else(|| CalibrationError::NoReport {
-            probe: probe.label.clone(),
-            side: "on the host",
-        })
+        let mut report = ProbeReport::from_stdout(&outcome.stdout).ok_or_else(|| {
+            CalibrationError::NoReport {
+                probe: probe.label.clone(),
+                side: "on the host",
+            }
+        })?;
+        if probe.measured_as_process() {
+            report.extra.insert("kernel_s".into(), report.value);
+            report.value = outcome.wall_s;
+        }
+        Ok(report)
+    }
+}
+
+/// The probe as a benchmark: the launcher runs it as a fresh process in `dir`.
+fn probe_benchmark(probe: &CalibrationProbe, dir: PathBuf) -> Benchmark {
+    Benchmark {
+        name: probe.label.clone(),
+        kind: BenchmarkKind::Probe {
+            probe: probe.kind,
+            work: probe.work,
+        },
+        dimension: probe.dimension(),
+        env: Default::default(),
+        // IO probes write in their working directory; the CPU probe needs none and runs
+        // in the work directory both sides share.
+        workdir: (!probe.measured_as_process()).then_some(dir),
+        settings: RunSettings {
+            timeout: PROBE_TIMEOUT,
+            ..RunSettings::default()
+        },
     }
 }
 
@@ -87,6 +101,69 @@ pub fn session_name(variant: Variant) -> &'static str {
     }
 }
 
+impl ContainerSide {
+    /// The probe's whole process, spawn to reap, timed inside the container by the same
+    /// launcher as the host side and as `run` (`calibench inner`), with the cgroup's
+    /// throttled time for that process.
+    fn measure_as_process(
+        &mut self,
+        id: &str,
+        probe: &CalibrationProbe,
+        dir: PathBuf,
+    ) -> Result<ProbeReport, CalibrationError> {
+        let bench = probe_benchmark(probe, dir);
+        let json = serde_json::to_string(&bench)
+            .map_err(|e| CalibrationError::Missing(format!("probe as JSON: {e}")))?;
+        let cmd = vec![
+            self.factory.exe.display().to_string(),
+            "inner".into(),
+            "--count".into(),
+            "1".into(),
+            "--benchmark".into(),
+            json,
+        ];
+        let out = self
+            .handle
+            .block_on(self.factory.exec(id, cmd))
+            .map_err(|e| {
+                CalibrationError::container(format!("{} in the container", probe.label), e)
+            })?;
+        let block: Block = out
+            .stdout
+            .lines()
+            .rev()
+            .find_map(|l| serde_json::from_str(l.trim()).ok())
+            .ok_or_else(|| CalibrationError::NoReport {
+                probe: probe.label.clone(),
+                side: "in the container",
+            })?;
+        let Some(sample) = block.samples.first() else {
+            return Err(CalibrationError::ProbeFailed {
+                probe: probe.label.clone(),
+                side: "in the container",
+                reason: block
+                    .failure
+                    .unwrap_or_else(|| out.stderr.trim().to_string()),
+            });
+        };
+        let mut extra = std::collections::BTreeMap::from([("kernel_s".to_string(), sample.value)]);
+        if let Some(t) = sample.cgroup.as_ref().and_then(|c| c.throttled_ns) {
+            extra.insert("throttled_ns".into(), t as f64);
+        }
+        if let Some(p) = sample.cgroup.as_ref().and_then(|c| c.nr_throttled) {
+            extra.insert("throttled_periods".into(), p as f64);
+        }
+        let report = ProbeReport {
+            probe: probe.kind.as_str().to_string(),
+            value: sample.wall_s,
+            unit: "s".into(),
+            work: probe.work.unwrap_or_else(|| probe.kind.default_work()),
+            extra,
+        };
+        Ok(without_throttling(probe, report))
+    }
+}
+
 impl Side for ContainerSide {
     fn measure(&mut self, probe: &CalibrationProbe) -> Result<ProbeReport, CalibrationError> {
         let id = self
@@ -95,6 +172,9 @@ impl Side for ContainerSide {
             .ok_or_else(|| CalibrationError::Missing(format!("no container for {}", probe.label)))?
             .clone();
         let dir = probe.container_dir(&self.base_dir);
+        if probe.measured_as_process() {
+            return self.measure_as_process(&id, probe, dir);
+        }
         let mut cmd = vec![
             self.factory.exe.display().to_string(),
             "probe".into(),
