@@ -162,7 +162,9 @@ pub fn history_chart(benchmark: &str, runs: &[RunReport]) -> Chart {
                 .tag
                 .clone()
                 .unwrap_or_else(|| run.run_id.to_string()[..8].to_string());
-            if let (Some(m), Some(lo), Some(hi)) = (b.median, b.ci_low, b.ci_high) {
+            // A run with too few samples for an interval is drawn as its median alone.
+            if let Some(m) = b.median {
+                let (lo, hi) = (b.ci_low.unwrap_or(m), b.ci_high.unwrap_or(m));
                 push(
                     b.runtime.as_str(),
                     HistoryPoint {
