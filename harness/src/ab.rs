@@ -13,8 +13,17 @@ use calibench_results::compare::{
     empty, gate_verdict, Basis, BenchmarkComparison, CompareOptions, ComparisonReport,
     ReportVerdict, RowVerdict, SideRef,
 };
-use calibench_results::{ExecutionEnvironment, RunId, Runtime, SCHEMA_VERSION};
-use calibench_suites::{Benchmark, BuildStep};
+use calibench_results::{
+    now, Environment, ExecutionEnvironment, GitState, RunId, RunReport, Runtime, SCHEMA_VERSION,
+};
+use calibench_suites::{
+    load_build_step, load_suite, Benchmark, BenchmarkKind, BuildStep, ContainerSettings, Dimension,
+    RunSettings, Suite,
+};
+use std::collections::BTreeMap;
+
+use crate::docker::spec::real_path;
+use crate::exit::ExitContext;
 
 use crate::events::EventSink;
 use crate::executor::{Block, Executor, ExecutorError};
@@ -300,5 +309,117 @@ pub fn ab_report(
         alpha: options.alpha,
         benchmarks: rows,
         notes: vec!["A and B alternated in randomised ABBA rounds in one session; the change is the geometric mean of the per-round ratios".into()],
+    }
+}
+
+/// A suite of one benchmark running `cmd` with `sh -c`.
+pub fn command_suite(cmd: &str) -> Suite {
+    Suite {
+        name: "ab".into(),
+        path: "command line".into(),
+        settings: RunSettings::default(),
+        container: ContainerSettings::default(),
+        build: None,
+        benchmarks: vec![Benchmark {
+            name: "command".into(),
+            kind: BenchmarkKind::Command {
+                argv: vec!["sh".into(), "-c".into(), cmd.to_string()],
+            },
+            dimension: Dimension::Cpu,
+            env: BTreeMap::new(),
+            workdir: None,
+            settings: RunSettings {
+                max_runs: 100_000,
+                ..RunSettings::default()
+            },
+        }],
+    }
+}
+
+/// The two builds, as the user named them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AbSource {
+    /// Two shell commands (run with `sh -c`).
+    Commands { a: String, b: String },
+    /// Two refs of the repository holding the working directory, and the suite file.
+    Refs {
+        a: String,
+        b: String,
+        suite: PathBuf,
+    },
+}
+
+/// The two builds and each one's suite: refs are checked out and built first, then the
+/// suite is loaded in each worktree.
+pub fn prepare(source: &AbSource, cwd: &Path) -> Result<[(Build, Suite); 2], CliError> {
+    if let AbSource::Commands { a, b } = source {
+        let side = |name: &str, cmd: &str| {
+            (
+                Build {
+                    name: name.into(),
+                    sha: None,
+                    dir: cwd.to_path_buf(),
+                },
+                command_suite(cmd),
+            )
+        };
+        return Ok([side("A", a), side("B", b)]);
+    }
+    let AbSource::Refs {
+        a: ref_a,
+        b: ref_b,
+        suite,
+    } = source
+    else {
+        return Err(CliError::bad_input(anyhow::anyhow!("no builds named")));
+    };
+    let suite = real_path(suite);
+    let step = load_build_step(&suite).or_bad_input()?;
+    let mut out = Vec::new();
+    for reference in [ref_a, ref_b] {
+        let b = worktree(cwd, reference)?;
+        if let Some(step) = &step {
+            eprintln!("building {} in {}", b.name, b.dir.display());
+            build(&b, step)?;
+        }
+        let s = load_suite(&suite, &b.dir).or_bad_input()?;
+        out.push((b, s));
+    }
+    let mut it = out.into_iter();
+    match (it.next(), it.next()) {
+        (Some(a), Some(b)) => Ok([a, b]),
+        _ => Err(CliError::environment(anyhow::anyhow!(
+            "two builds were expected"
+        ))),
+    }
+}
+
+/// The run of one side, tagged with the build's name and, for refs, its commit.
+pub fn run_report(
+    build: &Build,
+    suite: &Suite,
+    run_id: RunId,
+    environment: &Environment,
+) -> RunReport {
+    let mut environment = environment.clone();
+    if let Some(sha) = &build.sha {
+        environment.git = Some(GitState {
+            sha: sha.clone(),
+            dirty: false,
+        });
+    }
+    RunReport {
+        schema_version: SCHEMA_VERSION,
+        run_id,
+        tag: Some(build.name.clone()),
+        suite: suite.name.clone(),
+        context: "local".into(),
+        started_at: now(),
+        finished_at: now(),
+        environment,
+        calibration_profile_id: None,
+        benchmarks: Vec::new(),
+        notices: vec!["measured by calibench ab, interleaved with the other build".into()],
+        labels: BTreeMap::from([("ab".to_string(), "interleaved".to_string())]),
     }
 }

@@ -1,10 +1,11 @@
 //! `calibench ab`: parse, prepare the two builds, measure them interleaved, store both
 //! sides as runs, print the comparison.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use calibench::ab::{ab_report, build, measure_pair, worktree, AbMeasured, Build, OwnBenchmark};
+use calibench::ab::{
+    ab_report, measure_pair, prepare, run_report, AbMeasured, AbSource, Build, OwnBenchmark,
+};
 use calibench::docker::spec::real_path;
 use calibench::environment::capture_host;
 use calibench::events::NullSink;
@@ -20,107 +21,31 @@ use calibench::sampler::Goal;
 use calibench::summarize::build_result;
 use calibench_calibrator::seed::fnv1a;
 use calibench_results::compare::CompareOptions;
-use calibench_results::{
-    now, open_store, Environment, GitState, RunId, RunReport, Runtime as Rt, SCHEMA_VERSION,
-};
+use calibench_results::{now, open_store, Environment, RunId, RunReport, Runtime as Rt};
 use calibench_suites::units::parse_duration;
-use calibench_suites::{
-    load_build_step, load_suite, Benchmark, BenchmarkKind, ContainerSettings, Dimension,
-    RunSettings, Suite,
-};
 use tokio::runtime::Runtime;
 
 use super::compare::{parse_percent, parse_threshold, write_outputs};
 use super::interrupt;
 use crate::cli::{AbArgs, RuntimeChoice};
 
-/// A suite of one benchmark running `cmd` with `sh -c`.
-fn command_suite(cmd: &str) -> Suite {
-    Suite {
-        name: "ab".into(),
-        path: "command line".into(),
-        settings: RunSettings::default(),
-        container: ContainerSettings::default(),
-        build: None,
-        benchmarks: vec![Benchmark {
-            name: "command".into(),
-            kind: BenchmarkKind::Command {
-                argv: vec!["sh".into(), "-c".into(), cmd.to_string()],
-            },
-            dimension: Dimension::Cpu,
-            env: BTreeMap::new(),
-            workdir: None,
-            settings: RunSettings {
-                max_runs: 100_000,
-                ..RunSettings::default()
-            },
-        }],
-    }
-}
-
-/// The two builds and each one's suite.
-fn prepare(args: &AbArgs) -> Result<[(Build, Suite); 2], CliError> {
-    let cwd = std::env::current_dir().or_environment()?;
+/// What the arguments name as the two builds.
+fn source(args: &AbArgs) -> Result<AbSource, CliError> {
     if let (Some(a), Some(b)) = (&args.cmd_a, &args.cmd_b) {
-        let side = |name: &str, cmd: &str| {
-            (
-                Build {
-                    name: name.into(),
-                    sha: None,
-                    dir: cwd.clone(),
-                },
-                command_suite(cmd),
-            )
-        };
-        return Ok([side("A", a), side("B", b)]);
-    }
-    let (Some(ref_a), Some(ref_b), Some(suite)) = (&args.ref_a, &args.ref_b, &args.suite) else {
-        return Err(CliError::bad_input(anyhow::anyhow!(
-            "give two refs and --suite FILE, or --cmd-a and --cmd-b"
-        )));
-    };
-    let suite = real_path(suite);
-    let step = load_build_step(&suite).or_bad_input()?;
-    let mut out = Vec::new();
-    for reference in [ref_a, ref_b] {
-        let b = worktree(&cwd, reference)?;
-        if let Some(step) = &step {
-            eprintln!("building {} in {}", b.name, b.dir.display());
-            build(&b, step)?;
-        }
-        let s = load_suite(&suite, &b.dir).or_bad_input()?;
-        out.push((b, s));
-    }
-    let mut it = out.into_iter();
-    match (it.next(), it.next()) {
-        (Some(a), Some(b)) => Ok([a, b]),
-        _ => Err(CliError::environment(anyhow::anyhow!(
-            "two builds were expected"
-        ))),
-    }
-}
-
-fn run_report(build: &Build, suite: &Suite, run_id: RunId, environment: &Environment) -> RunReport {
-    let mut environment = environment.clone();
-    if let Some(sha) = &build.sha {
-        environment.git = Some(GitState {
-            sha: sha.clone(),
-            dirty: false,
+        return Ok(AbSource::Commands {
+            a: a.clone(),
+            b: b.clone(),
         });
     }
-    RunReport {
-        schema_version: SCHEMA_VERSION,
-        run_id,
-        tag: Some(build.name.clone()),
-        suite: suite.name.clone(),
-        context: "local".into(),
-        started_at: now(),
-        finished_at: now(),
-        environment,
-        calibration_profile_id: None,
-        benchmarks: Vec::new(),
-        notices: vec!["measured by calibench ab, interleaved with the other build".into()],
-        labels: BTreeMap::from([("ab".to_string(), "interleaved".to_string())]),
+    match (&args.ref_a, &args.ref_b, &args.suite) {
+        (Some(a), Some(b), Some(suite)) => Ok(AbSource::Refs {
+            a: a.clone(),
+            b: b.clone(),
+            suite: suite.clone(),
+        }),
+        _ => Err(CliError::bad_input(anyhow::anyhow!(
+            "give two refs and --suite FILE, or --cmd-a and --cmd-b"
+        ))),
     }
 }
 
@@ -133,7 +58,8 @@ pub fn ab(args: &AbArgs, rt: &Runtime) -> Result<Exit, CliError> {
         .as_deref()
         .map(parse_threshold)
         .transpose()?;
-    let [(build_a, suite_a), (build_b, suite_b)] = prepare(args)?;
+    let cwd = std::env::current_dir().or_environment()?;
+    let [(build_a, suite_a), (build_b, suite_b)] = prepare(&source(args)?, &cwd)?;
     let spec = container_spec(&(&args.container).into(), &suite_a.container)?;
     check_limits(&spec, &MachineLimits::of_this_machine())?;
     let runtimes: Vec<Rt> = match args.runtime {
