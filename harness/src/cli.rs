@@ -38,6 +38,9 @@ pub enum Command {
     Gate(GateArgs),
     /// Two git refs (or two commands) measured interleaved in one session, A against B
     Ab(AbArgs),
+    /// Store results of another harness (hyperfine, criterion, Google Benchmark,
+    /// pytest-benchmark, go test -bench) as a run, to compare and gate like any other
+    Import(ImportArgs),
     /// Draw a run, a comparison or a benchmark's history (.html, .svg or .png)
     Report(ReportArgs),
     /// Show one stored run (a run id, a unique prefix of one, a tag, or `latest`)
@@ -51,6 +54,9 @@ pub enum Command {
         #[command(subcommand)]
         command: DbCommand,
     },
+    /// Serve HTTP on a port, answering every request with 200 after a fixed delay (a
+    /// server for trying service benchmarks)
+    Serve(ServeArgs),
     /// Run one built-in probe in this process and print its report (used by the runner)
     #[command(hide = true)]
     Probe(ProbeArgs),
@@ -279,6 +285,51 @@ pub enum NetworkChoice {
 }
 
 #[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file to import, or a criterion output directory (target/criterion)
+    pub path: PathBuf,
+    /// Its format; told from the content when not given
+    #[arg(long, value_enum)]
+    pub format: Option<ImportFormatChoice>,
+    /// Label for the run, e.g. a release tag or a git sha
+    #[arg(long, value_name = "T")]
+    pub tag: Option<String>,
+    /// What the run is for
+    #[arg(long, value_enum, default_value = "local")]
+    pub context: ContextChoice,
+    /// Suite name the run is stored under (default: imported-<format>)
+    #[arg(long, value_name = "NAME")]
+    pub suite: Option<String>,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Print the run as one JSON document instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportFormatChoice {
+    Hyperfine,
+    Criterion,
+    Gbench,
+    Pytest,
+    Go,
+}
+
+impl From<ImportFormatChoice> for calibench::import::ImportFormat {
+    fn from(c: ImportFormatChoice) -> Self {
+        use calibench::import::ImportFormat as F;
+        match c {
+            ImportFormatChoice::Hyperfine => F::Hyperfine,
+            ImportFormatChoice::Criterion => F::Criterion,
+            ImportFormatChoice::Gbench => F::Gbench,
+            ImportFormatChoice::Pytest => F::Pytest,
+            ImportFormatChoice::Go => F::Go,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
 pub struct DbArgs {
     /// Database URL (sqlite://PATH or postgres://USER@HOST/DB); default: CALIBENCH_DATABASE_URL,
     /// else sqlite://.calibench/results.db
@@ -304,6 +355,13 @@ pub struct ContainerArgs {
     /// An image the engine already has, instead of the host-mirror image
     #[arg(long, value_name = "REF")]
     pub image: Option<String>,
+    /// Take the container's limits (cpus, cpuset, memory, pids, network) from this
+    /// docker-compose file; the flags above still override them
+    #[arg(long, value_name = "FILE", requires = "service")]
+    pub compose: Option<PathBuf>,
+    /// The compose service whose limits to take
+    #[arg(long, value_name = "NAME", requires = "compose")]
+    pub service: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -367,6 +425,19 @@ pub enum DbCommand {
 }
 
 #[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port to listen on
+    #[arg(long)]
+    pub port: u16,
+    /// Address to listen on
+    #[arg(long, default_value = "0.0.0.0")]
+    pub bind: std::net::IpAddr,
+    /// How long each answer takes (e.g. 2ms; 0 answers at once)
+    #[arg(long, default_value = "0ms")]
+    pub delay: String,
+}
+
+#[derive(Debug, Args)]
 pub struct ProbeArgs {
     /// Probe name, or `cgroup` to print this process's cgroup limits and usage
     pub name: String,
@@ -376,6 +447,9 @@ pub struct ProbeArgs {
     /// Directory IO probes write in (default: the current directory)
     #[arg(long)]
     pub dir: Option<std::path::PathBuf>,
+    /// For `read-file`: exit 0 only when the file (named by --dir) holds exactly this
+    #[arg(long, hide = true)]
+    pub expect: Option<String>,
 }
 
 impl From<RuntimeChoice> for RuntimeSelection {
@@ -405,6 +479,7 @@ impl From<&ContainerArgs> for ContainerOverrides {
             memory: a.memory.clone(),
             network: a.network.map(Into::into),
             image: a.image.clone(),
+            compose: a.compose.clone().zip(a.service.clone()),
         }
     }
 }

@@ -76,16 +76,40 @@ pub enum LaunchError {
     },
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("benchmark `{0}` is a service: it is driven with load windows, not launched as a run")]
+    NotARun(String),
 }
 
 /// Runs a benchmark once. Implemented by the real host launcher and, in tests, by fakes.
 pub trait Launcher {
     fn launch(&mut self, bench: &Benchmark) -> Result<RunOutcome, LaunchError>;
+
+    /// Starts a service benchmark's server (`argv`, its port already filled in) in its
+    /// own process group, with the benchmark's environment, directory and CPUs, its
+    /// standard error into `stderr`.
+    fn start_server(
+        &mut self,
+        bench: &Benchmark,
+        argv: &[String],
+        stderr: std::fs::File,
+    ) -> Result<std::process::Child, LaunchError> {
+        let _ = (argv, stderr);
+        Err(LaunchError::NotARun(bench.name.clone()))
+    }
 }
 
 impl<L: Launcher + ?Sized> Launcher for &mut L {
     fn launch(&mut self, bench: &Benchmark) -> Result<RunOutcome, LaunchError> {
         (**self).launch(bench)
+    }
+
+    fn start_server(
+        &mut self,
+        bench: &Benchmark,
+        argv: &[String],
+        stderr: std::fs::File,
+    ) -> Result<std::process::Child, LaunchError> {
+        (**self).start_server(bench, argv, stderr)
     }
 }
 
@@ -110,6 +134,29 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 pub fn interrupt() {
     INTERRUPTED.store(true, Ordering::SeqCst);
     kill_current_run();
+    for pgid in SERVER_GROUPS.lock().map(|g| g.clone()).unwrap_or_default() {
+        // SAFETY: killpg with a positive pgid has no memory-safety preconditions.
+        unsafe {
+            libc::killpg(pgid, libc::SIGKILL);
+        }
+    }
+}
+
+/// Process groups of the service benchmarks' servers running on the host.
+static SERVER_GROUPS: std::sync::Mutex<Vec<i32>> = std::sync::Mutex::new(Vec::new());
+
+/// Records a server's process group, so an interruption kills it.
+pub fn track_server(pgid: i32) {
+    if let Ok(mut groups) = SERVER_GROUPS.lock() {
+        groups.push(pgid);
+    }
+}
+
+/// Forgets a server's process group (it was stopped).
+pub fn untrack_server(pgid: i32) {
+    if let Ok(mut groups) = SERVER_GROUPS.lock() {
+        groups.retain(|g| *g != pgid);
+    }
 }
 
 /// Whether the run was interrupted.
@@ -133,34 +180,60 @@ pub struct HostLauncher {
 const STDERR_TAIL_BYTES: u64 = 2048;
 
 impl HostLauncher {
-    fn command(&self, bench: &Benchmark) -> (Command, String) {
-        let mut cmd = match &bench.kind {
-            BenchmarkKind::Command { argv } => {
-                let mut c = Command::new(&argv[0]);
-                c.args(&argv[1..]);
-                c
+    fn command(&self, bench: &Benchmark) -> Result<(Command, String), LaunchError> {
+        let (program, argv): (String, Vec<String>) = match &bench.kind {
+            BenchmarkKind::Command { argv } | BenchmarkKind::Criterion { argv } => {
+                (argv[0].clone(), argv.clone())
             }
             BenchmarkKind::Probe { probe, work } => {
-                let mut c = Command::new(&self.exe);
-                c.arg("probe").arg(probe.as_str());
+                let mut argv = vec![
+                    self.exe.display().to_string(),
+                    "probe".into(),
+                    probe.as_str().into(),
+                ];
                 if let Some(w) = work {
-                    c.arg("--work").arg(w.to_string());
+                    argv.extend(["--work".to_string(), w.to_string()]);
                 }
-                c
+                (format!("calibench probe {}", probe.as_str()), argv)
             }
+            BenchmarkKind::Service(_) => return Err(LaunchError::NotARun(bench.name.clone())),
         };
-        let program = match &bench.kind {
-            BenchmarkKind::Command { argv } => argv[0].clone(),
-            BenchmarkKind::Probe { probe, .. } => format!("calibench probe {}", probe.as_str()),
-        };
-        cmd.env_clear()
+        Ok((self.prepared(bench, &argv), program))
+    }
+
+    /// `argv` with the benchmark's environment and directory, in its own process group.
+    fn prepared(&self, bench: &Benchmark, argv: &[String]) -> Command {
+        let mut cmd = Command::new(&argv[0]);
+        cmd.args(&argv[1..])
+            .env_clear()
             .envs(crate::benchenv::benchmark_environment())
             .env("CALIBENCH_RUNTIME", self.runtime_label)
             .envs(&bench.env)
             .current_dir(bench.workdir.as_ref().unwrap_or(&self.base_dir))
             .stdin(Stdio::null())
             .process_group(0);
-        (cmd, program)
+        cmd
+    }
+
+    /// Spawns `cmd`, pinned to `self.cpus` (the child inherits the spawning thread's
+    /// affinity).
+    fn spawn_pinned(
+        &self,
+        cmd: &mut Command,
+        program: &str,
+    ) -> Result<std::process::Child, LaunchError> {
+        let previous_affinity = match &self.cpus {
+            Some(cpus) => Some(pin_current_thread(cpus)?),
+            None => None,
+        };
+        let spawned = cmd.spawn();
+        if let Some(previous) = &previous_affinity {
+            restore_affinity(previous)?;
+        }
+        spawned.map_err(|source| LaunchError::Spawn {
+            program: program.to_string(),
+            source,
+        })
     }
 }
 
@@ -199,47 +272,32 @@ pub fn restore_affinity(set: &libc::cpu_set_t) -> std::io::Result<()> {
     }
 }
 
-fn timeval_s(tv: libc::timeval) -> f64 {
-    tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6
+/// How a run's timeout is enforced.
+enum Watchdog {
+    /// The main thread polls the child's pidfd with the timeout, then reaps it.
+    Pidfd {
+        fd: libc::c_int,
+        timed_out: std::cell::Cell<bool>,
+    },
+    /// A thread kills the group unless cancelled in time (no pidfd on this kernel).
+    Thread {
+        cancel: mpsc::Sender<()>,
+        thread: std::thread::JoinHandle<bool>,
+    },
 }
 
-impl Launcher for HostLauncher {
-    fn launch(&mut self, bench: &Benchmark) -> Result<RunOutcome, LaunchError> {
-        let (mut cmd, program) = self.command(bench);
-        let mut stderr_file = tempfile::tempfile()?;
-        cmd.stderr(Stdio::from(stderr_file.try_clone()?));
-        let mut stdout_file = match bench.kind {
-            BenchmarkKind::Probe { .. } => {
-                let f = tempfile::tempfile()?;
-                cmd.stdout(Stdio::from(f.try_clone()?));
-                Some(f)
-            }
-            BenchmarkKind::Command { .. } => {
-                cmd.stdout(Stdio::null());
-                None
-            }
-        };
-        let timeout = bench.settings.timeout;
-        // The child inherits the spawning thread's affinity.
-        let previous_affinity = match &self.cpus {
-            Some(cpus) => Some(pin_current_thread(cpus)?),
-            None => None,
-        };
-        let start = Instant::now();
-        let spawned = cmd.spawn();
-        if let Some(previous) = &previous_affinity {
-            restore_affinity(previous)?;
+impl Watchdog {
+    fn start(pid: libc::pid_t, timeout: Duration) -> Self {
+        // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
+        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+        if fd >= 0 {
+            return Watchdog::Pidfd {
+                fd: fd as libc::c_int,
+                timed_out: std::cell::Cell::new(false),
+            };
         }
-        let child = spawned.map_err(|source| LaunchError::Spawn {
-            program: program.clone(),
-            source,
-        })?;
-        let pid = child.id() as libc::pid_t;
-        CURRENT_PGID.store(pid, Ordering::SeqCst);
-        // The watchdog kills the whole group at the timeout; the main thread blocks in
-        // wait4, so the measured time has no polling granularity.
         let (cancel, cancelled) = mpsc::channel::<()>();
-        let watchdog = std::thread::spawn(move || {
+        let thread = std::thread::spawn(move || {
             if let Err(mpsc::RecvTimeoutError::Timeout) = cancelled.recv_timeout(timeout) {
                 // SAFETY: killpg has no memory-safety preconditions.
                 unsafe { libc::killpg(pid, libc::SIGKILL) };
@@ -248,7 +306,100 @@ impl Launcher for HostLauncher {
                 false
             }
         });
+        Watchdog::Thread { cancel, thread }
+    }
+
+    /// Whether the run timed out; releases the descriptor or joins the thread.
+    fn finish(self) -> bool {
+        match self {
+            Watchdog::Pidfd { fd, timed_out } => {
+                // SAFETY: fd is the pidfd opened in start, closed once here.
+                unsafe { libc::close(fd) };
+                timed_out.get()
+            }
+            Watchdog::Thread { cancel, thread } => {
+                // A send error only means the watchdog already fired.
+                let _ = cancel.send(());
+                thread.join().unwrap_or(false)
+            }
+        }
+    }
+}
+
+/// Waits until the child behind `fd` exits or `timeout` passes; at the timeout kills
+/// its group and returns true.
+fn await_exit(fd: libc::c_int, pid: libc::pid_t, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            // SAFETY: killpg has no memory-safety preconditions.
+            unsafe { libc::killpg(pid, libc::SIGKILL) };
+            return true;
+        }
+        let ms = i32::try_from(left.as_millis() + 1).unwrap_or(i32::MAX);
+        let mut pfd = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        let rc = unsafe { libc::poll(&mut pfd, 1, ms) };
+        if rc > 0 {
+            return false;
+        }
+        if rc < 0 && std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            // Cannot poll: fall back to the blocking wait without a timeout.
+            return false;
+        }
+    }
+}
+
+fn timeval_s(tv: libc::timeval) -> f64 {
+    tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6
+}
+
+impl Launcher for HostLauncher {
+    fn start_server(
+        &mut self,
+        bench: &Benchmark,
+        argv: &[String],
+        stderr: std::fs::File,
+    ) -> Result<std::process::Child, LaunchError> {
+        let mut cmd = self.prepared(bench, argv);
+        cmd.stdout(Stdio::null()).stderr(Stdio::from(stderr));
+        self.spawn_pinned(&mut cmd, &argv[0])
+    }
+
+    fn launch(&mut self, bench: &Benchmark) -> Result<RunOutcome, LaunchError> {
+        let (mut cmd, program) = self.command(bench)?;
+        let mut stderr_file = tempfile::tempfile()?;
+        cmd.stderr(Stdio::from(stderr_file.try_clone()?));
+        let mut stdout_file = match bench.kind {
+            BenchmarkKind::Probe { .. } => {
+                let f = tempfile::tempfile()?;
+                cmd.stdout(Stdio::from(f.try_clone()?));
+                Some(f)
+            }
+            _ => {
+                cmd.stdout(Stdio::null());
+                None
+            }
+        };
+        let timeout = bench.settings.timeout;
+        let start = Instant::now();
+        let child = self.spawn_pinned(&mut cmd, &program)?;
+        let pid = child.id() as libc::pid_t;
+        CURRENT_PGID.store(pid, Ordering::SeqCst);
+        // The group is killed at the timeout. The exit is awaited on a pidfd (no thread
+        // per run: creating and joining one cost every sample tens of microseconds of
+        // CPU on the machine being measured); kernels without pidfd get a watchdog
+        // thread. Either way the wait has no polling granularity.
+        let watchdog = Watchdog::start(pid, timeout);
         let mut status: libc::c_int = 0;
+        if let Watchdog::Pidfd { fd, timed_out } = &watchdog {
+            timed_out.set(await_exit(*fd, pid, timeout));
+        }
         // SAFETY: rusage is plain data, filled by the kernel.
         let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
         let waited = loop {
@@ -264,9 +415,7 @@ impl Launcher for HostLauncher {
         };
         let wall_s = start.elapsed().as_secs_f64();
         CURRENT_PGID.store(0, Ordering::SeqCst);
-        // Ignoring a send error is right: it only means the watchdog already fired.
-        let _ = cancel.send(());
-        let timed_out = watchdog.join().unwrap_or(false);
+        let timed_out = watchdog.finish();
         // std's Child would reap on wait(); we reaped with wait4, so drop it untouched.
         drop(child);
         waited.map_err(|source| LaunchError::Wait { program, source })?;
@@ -314,7 +463,9 @@ impl Launcher for HostLauncher {
 /// report for probes.
 pub fn sample_value(bench: &Benchmark, outcome: &RunOutcome) -> Result<f64, String> {
     match &bench.kind {
-        BenchmarkKind::Command { .. } => Ok(outcome.wall_s),
+        BenchmarkKind::Command { .. }
+        | BenchmarkKind::Service(_)
+        | BenchmarkKind::Criterion { .. } => Ok(outcome.wall_s),
         BenchmarkKind::Probe { probe, .. } => {
             let report = ProbeReport::from_stdout(&outcome.stdout)
                 .ok_or_else(|| format!("probe {} printed no report", probe.as_str()))?;

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use calibench_results::{CalibrationProfile, Environment, HostEnvironment, RunId, Store};
+use calibench_suites::compose::load_compose;
 use calibench_suites::units::parse_size;
 use calibench_suites::{load_suite, ContainerSettings, CpuSet, Network, Suite};
 use tokio::runtime::Runtime;
@@ -14,6 +15,7 @@ use crate::calibrate::profile_key;
 use crate::docker::engine::{connect, Engine};
 use crate::docker::image::{ensure_image, host_layout, mirror_binds};
 use crate::docker::launch::ContainerFactory;
+use crate::docker::sameview::{check_same_view, in_container};
 use crate::docker::spec::{host_nofile, real_path, ContainerSpec};
 use crate::environment::capture_git;
 use crate::executor::docker::DockerExecutor;
@@ -39,6 +41,8 @@ pub struct ContainerOverrides {
     pub memory: Option<String>,
     pub network: Option<Network>,
     pub image: Option<String>,
+    /// `--compose FILE --service NAME`: limits from a compose file, under the flags.
+    pub compose: Option<(PathBuf, String)>,
 }
 
 /// The validated plan of one run.
@@ -116,6 +120,17 @@ pub fn container_spec(
     suite: &ContainerSettings,
 ) -> Result<ContainerSpec, CliError> {
     let bad = |m: String| CliError::bad_input(anyhow::anyhow!(m));
+    let composed;
+    let suite = match &args.compose {
+        Some((file, service)) => {
+            composed = layer(
+                &load_compose(file, service).map_err(CliError::bad_input)?,
+                suite,
+            );
+            &composed
+        }
+        None => suite,
+    };
     let cpuset = match &args.cpuset {
         Some(text) => Some(CpuSet::parse(text).map_err(|e| bad(format!("--cpuset {e}")))?),
         None => suite.cpuset.clone(),
@@ -140,6 +155,11 @@ pub fn container_spec(
         cpuset,
         nano_cpus: cpus.map(|c| (c * 1e9).round() as i64),
         memory_bytes: memory.map(|m| m as i64),
+        // A --memory flag replaces the whole memory setting: no swap beside it.
+        memory_swap_bytes: suite
+            .memory_swap_bytes
+            .filter(|_| args.memory.is_none())
+            .map(|m| m as i64),
         pids_limit: suite.pids_limit,
         nofile: suite.nofile.map_or_else(host_nofile, |n| n as i64),
         network: args.network.or(suite.network).unwrap_or(Network::Host),
@@ -147,6 +167,21 @@ pub fn container_spec(
         readonly_rootfs: true,
         extra_security_opt: Vec::new(),
     })
+}
+
+/// `top`'s limits where it sets them, else `under`'s (image and isolation from `under`).
+fn layer(top: &ContainerSettings, under: &ContainerSettings) -> ContainerSettings {
+    ContainerSettings {
+        cpuset: top.cpuset.clone().or_else(|| under.cpuset.clone()),
+        cpus: top.cpus.or(under.cpus),
+        memory_bytes: top.memory_bytes.or(under.memory_bytes),
+        memory_swap_bytes: top
+            .memory_bytes
+            .map_or(under.memory_swap_bytes, |_| top.memory_swap_bytes),
+        network: top.network.or(under.network),
+        pids_limit: top.pids_limit.or(under.pids_limit),
+        ..under.clone()
+    }
 }
 
 /// Connects and checks that the engine can enforce `spec`; exit 3 otherwise.
@@ -181,22 +216,24 @@ pub fn factory(
     let (image, image_id) = rt
         .block_on(ensure_image(&engine.docker, spec.image.as_deref()))
         .or_environment()?;
-    Ok((
-        ContainerFactory {
-            engine: engine.clone(),
-            image,
-            mirror_binds: if spec.image.is_none() {
-                mirror_binds(&host_layout(Path::new("/")))
-            } else {
-                Vec::new()
-            },
-            exe: real_path(exe),
-            workdir: real_path(base_dir),
-            run_id,
-            role,
+    let factory = ContainerFactory {
+        engine: engine.clone(),
+        image,
+        mirror_binds: if spec.image.is_none() {
+            mirror_binds(&host_layout(Path::new("/")))
+        } else {
+            Vec::new()
         },
-        image_id,
-    ))
+        exe: real_path(exe),
+        workdir: real_path(base_dir),
+        run_id,
+        role,
+    };
+    if spec.image.is_none() && in_container() {
+        rt.block_on(check_same_view(&factory, spec))
+            .or_environment()?;
+    }
+    Ok((factory, image_id))
 }
 
 /// Connects to the engine when the plan may use it. `Ok(None)`: run on the host only.
@@ -244,14 +281,13 @@ pub fn executors_for(
 ) -> Result<Vec<Box<dyn Executor>>, CliError> {
     let mut executors: Vec<Box<dyn Executor>> = Vec::new();
     if plan.runtime != Some(RuntimeSelection::Docker) {
-        executors.push(Box::new(HostExecutor {
-            launcher: plan.host_launcher(exe),
-            cpuset: plan
-                .container
+        executors.push(Box::new(HostExecutor::new(
+            plan.host_launcher(exe),
+            plan.container
                 .cpuset
                 .as_ref()
                 .map(|c| c.as_str().to_string()),
-        }));
+        )));
     }
     if let Some(engine) = engine {
         let (factory, image_id) = factory(

@@ -126,8 +126,10 @@ pub fn check_visible(suite: &Suite, roots: &[PathBuf]) -> Result<(), CliError> {
     };
     let mut problems = Vec::new();
     for b in &suite.benchmarks {
-        let BenchmarkKind::Command { argv } = &b.kind else {
-            continue;
+        let argv = match &b.kind {
+            BenchmarkKind::Command { argv } | BenchmarkKind::Criterion { argv } => argv,
+            BenchmarkKind::Service(service) => &service.argv,
+            BenchmarkKind::Probe { .. } => continue,
         };
         let mut paths: Vec<&Path> = argv
             .iter()
@@ -167,6 +169,7 @@ mod tests {
             cpuset: cpuset.and_then(|c| CpuSet::parse(c).ok()),
             nano_cpus: cpus.map(|c| (c * 1e9) as i64),
             memory_bytes: memory,
+            memory_swap_bytes: None,
             pids_limit: None,
             nofile: 1024,
             network: Network::Host,

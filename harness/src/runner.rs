@@ -4,8 +4,9 @@
 use calibench_calibrator::seed::fnv1a;
 use calibench_calibrator::{paired_overhead, CONFIDENCE, DEFAULT_RESAMPLES};
 use calibench_results::{now, Environment, PairedRatio, RunId, RunReport, Runtime, SCHEMA_VERSION};
-use calibench_suites::Suite;
+use calibench_suites::{BenchmarkKind, Suite};
 
+use crate::criterion_bench::measure_criterion;
 use crate::events::EventSink;
 use crate::executor::{Executor, ExecutorError};
 use crate::launch::interrupted;
@@ -70,6 +71,17 @@ pub fn run_suite(
     for bench in &suite.benchmarks {
         if interrupted() {
             break;
+        }
+        if let BenchmarkKind::Criterion { .. } = bench.kind {
+            let (results, err) =
+                measure_criterion(executors, bench, &identity.run_id.to_string(), sink);
+            report.benchmarks.extend(results);
+            report.finished_at = now();
+            checkpoint(&report);
+            if let Some(err) = err {
+                return (report, Some(err));
+            }
+            continue;
         }
         let seed = fnv1a(&[&identity.run_id.to_string(), &bench.name]);
         let outcome = measure(executors, bench, sink, seed, Goal::Settings);

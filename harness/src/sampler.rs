@@ -409,10 +409,7 @@ mod tests {
 
     /// Measures `bench` with the fake launcher alone (one side).
     fn measure_one(f: &mut Fake, b: &Benchmark) -> Measurement {
-        let mut executors: Vec<Box<dyn Executor + '_>> = vec![Box::new(HostExecutor {
-            launcher: f,
-            cpuset: None,
-        })];
+        let mut executors: Vec<Box<dyn Executor + '_>> = vec![Box::new(HostExecutor::new(f, None))];
         let measured = measure(&mut executors, b, &mut NullSink, 1, Goal::Settings)
             .expect("no executor error");
         measured.sides[0].measurement.clone()

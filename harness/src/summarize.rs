@@ -2,7 +2,7 @@
 
 use calibench_calibrator::{median_ci, Summary, CONFIDENCE};
 use calibench_results::{now, BenchmarkResult, ExecutionEnvironment, ProcessUsage, Status};
-use calibench_suites::Benchmark;
+use calibench_suites::{Benchmark, Dimension};
 
 use crate::events::Measurement;
 
@@ -12,22 +12,50 @@ pub fn build_result(
     m: Measurement,
     mut execution_environment: ExecutionEnvironment,
 ) -> BenchmarkResult {
-    let runtime = execution_environment.runtime;
-    let summary = Summary::new(&m.samples).ok();
-    // Order statistics: at least 95 % coverage at every n, none claimed below n = 6.
-    let ci = median_ci(&m.samples, CONFIDENCE).ok();
-    let mut failure = m.failure;
-    if summary.is_none() && failure.is_none() {
-        failure = Some("no samples were measured".into());
-    }
     if execution_environment.cgroup.is_none() {
         execution_environment.cgroup = m.cgroup;
     }
+    let mut result = from_samples(
+        &bench.name,
+        bench.dimension,
+        bench.unit(),
+        m.samples,
+        execution_environment,
+    );
+    if let Some(f) = m.failure {
+        result.status = Status::Failed;
+        result.failure = Some(f);
+    }
+    result.usage = ProcessUsage {
+        user_s: m.user_s,
+        system_s: m.system_s,
+        max_rss_kib: m.max_rss_kib,
+        cgroup: m.sample_cgroup,
+        wall_s: m.sample_wall_s,
+    };
+    result
+}
+
+/// A result from its samples alone: summary statistics and the order-statistic CI of
+/// the median (at least 95 % coverage at every n, none claimed below n = 6). Failed
+/// when there are no samples.
+pub fn from_samples(
+    name: &str,
+    dimension: Dimension,
+    unit: &str,
+    samples: Vec<f64>,
+    execution_environment: ExecutionEnvironment,
+) -> BenchmarkResult {
+    let summary = Summary::new(&samples).ok();
+    let ci = median_ci(&samples, CONFIDENCE).ok();
+    let failure = summary
+        .is_none()
+        .then(|| "no samples were measured".to_string());
     BenchmarkResult {
-        name: bench.name.clone(),
-        runtime,
-        dimension: bench.dimension,
-        unit: bench.unit().to_string(),
+        name: name.to_string(),
+        runtime: execution_environment.runtime,
+        dimension,
+        unit: unit.to_string(),
         status: if failure.is_some() {
             Status::Failed
         } else {
@@ -35,7 +63,7 @@ pub fn build_result(
         },
         failure,
         measured_at: now(),
-        n: m.samples.len(),
+        n: samples.len(),
         median: summary.as_ref().map(|s| s.median),
         mean: summary.as_ref().map(|s| s.mean),
         stddev: summary.as_ref().map(|s| s.stddev),
@@ -49,14 +77,8 @@ pub fn build_result(
         adjusted_median: None,
         adjusted_ci_low: None,
         adjusted_ci_high: None,
-        samples: m.samples,
-        usage: ProcessUsage {
-            user_s: m.user_s,
-            system_s: m.system_s,
-            max_rss_kib: m.max_rss_kib,
-            cgroup: m.sample_cgroup,
-            wall_s: m.sample_wall_s,
-        },
+        samples,
+        usage: ProcessUsage::default(),
         execution_environment,
     }
 }

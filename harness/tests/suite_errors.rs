@@ -60,7 +60,7 @@ fn duplicate_names() {
 fn missing_command() {
     rejects(
         &format!("{HEAD}[[benchmark]]\nname = \"a\"\ndimension = \"cpu\"\n"),
-        "3:1: benchmark[1].command: benchmark `a` has neither `command` nor `probe`",
+        "3:1: benchmark[1].command: benchmark `a` has no `command`, `probe`, `[benchmark.service]` or `[benchmark.criterion]`",
     );
 }
 

@@ -177,6 +177,39 @@ async fn history(
             median(times) * 1e3
         );
     }
+    // What `calibench compare` does after parsing: resolve two selectors among the 100
+    // stored runs, load both runs (100 benchmarks x 1 000 samples each) and judge them.
+    use calibench_results::compare::{compare_runs, CompareOptions, SideRef};
+    let mut times = Vec::new();
+    let mut rows = 0;
+    for _ in 0..REPEATS {
+        let t = Instant::now();
+        let ids = store.resolve("history").await?;
+        let (Some(first), Some(last)) = (ids.first().copied(), ids.last().copied()) else {
+            break;
+        };
+        let (Some(a), Some(b)) = (store.load_run(first).await?, store.load_run(last).await?) else {
+            break;
+        };
+        let side = |id| SideRef {
+            selector: "history".into(),
+            run_ids: vec![id],
+        };
+        let report = compare_runs(
+            side(first),
+            &[a],
+            side(last),
+            &[b],
+            &CompareOptions::default(),
+        );
+        rows = report.benchmarks.len();
+        times.push(t.elapsed().as_secs_f64());
+    }
+    println!(
+        "{label:<10} {:<26} over {samples} samples: median {:>7.2} ms ({rows} benchmarks)",
+        "compare two stored runs",
+        median(times) * 1e3
+    );
     Ok(())
 }
 

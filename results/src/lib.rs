@@ -10,6 +10,7 @@ pub mod present;
 pub mod profile;
 pub mod redact;
 pub mod report;
+pub mod service;
 pub mod spool;
 pub mod store;
 #[doc(hidden)]
@@ -19,5 +20,6 @@ pub use error::StoreError;
 pub use ids::RunId;
 pub use model::*;
 pub use profile::*;
+pub use service::{LatencyPercentiles, NetworkPath, ServiceReport};
 pub use spool::Spool;
 pub use store::{open_store, redact_url, RunListing, SaveOutcome, Store, StoreStatus};

@@ -163,6 +163,9 @@ pub struct ExecutionEnvironment {
     /// reclaimed memory under the limit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_adjustable: Option<String>,
+    /// Service benchmarks: the network path, load, failures and latency percentiles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<crate::service::ServiceReport>,
 }
 
 /// Container against host over paired, interleaved rounds (ABBA): the geometric mean of
@@ -189,6 +192,7 @@ impl ExecutionEnvironment {
             overhead_pct: None,
             paired_with_host: None,
             not_adjustable: None,
+            service: None,
         }
     }
 }
@@ -313,7 +317,34 @@ impl RunReport {
                 b.adjusted_ci_low,
                 b.adjusted_ci_high,
             ];
-            let bad_field = fields.iter().flatten().any(|v| !v.is_finite());
+            let service = b
+                .execution_environment
+                .service
+                .as_ref()
+                .map_or(vec![], |s| {
+                    let l = &s.latency;
+                    let t = &s.service_time;
+                    vec![
+                        s.target_rate,
+                        s.measured_s,
+                        s.throughput,
+                        l.p50,
+                        l.p90,
+                        l.p99,
+                        l.p999,
+                        l.max,
+                        l.mean,
+                        t.p50,
+                        t.p99,
+                        t.max,
+                        t.mean,
+                    ]
+                });
+            let bad_field = fields
+                .iter()
+                .flatten()
+                .chain(&service)
+                .any(|v| !v.is_finite());
             let bad_sample = b.samples.iter().any(|v| !v.is_finite());
             if bad_field || bad_sample {
                 return Err(format!(

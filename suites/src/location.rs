@@ -47,7 +47,14 @@ pub fn table_at(text: &str, offset: usize) -> String {
             };
             table = format!("{name}[{count}]");
         } else if let Some(name) = trimmed.strip_prefix('[').and_then(|s| s.split(']').next()) {
-            table = name.trim().to_string();
+            let name = name.trim();
+            // `[benchmark.load]` belongs to the latest `[[benchmark]]`.
+            let parent = array_counts.iter().find_map(|(array, count)| {
+                name.strip_prefix(array.as_str())
+                    .and_then(|rest| rest.strip_prefix('.'))
+                    .map(|rest| format!("{array}[{count}].{rest}"))
+            });
+            table = parent.unwrap_or_else(|| name.to_string());
         }
         pos += line.len();
     }

@@ -10,6 +10,7 @@ pub use calibench_calibrator::Dimension;
 
 use crate::cpuset::CpuSet;
 use crate::probes::ProbeKind;
+use crate::service::ServiceSpec;
 
 /// Container network mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,6 +78,9 @@ pub struct ContainerSettings {
     pub cpuset: Option<CpuSet>,
     pub cpus: Option<f64>,
     pub memory_bytes: Option<u64>,
+    /// Memory plus swap (compose `memswap_limit`); unset means no swap.
+    #[serde(default)]
+    pub memory_swap_bytes: Option<u64>,
     pub network: Option<Network>,
     pub pids_limit: Option<i64>,
     pub nofile: Option<u64>,
@@ -91,6 +95,12 @@ pub enum BenchmarkKind {
     Command { argv: Vec<String> },
     /// A built-in probe of the calibench binary; `work` scales its fixed work.
     Probe { probe: ProbeKind, work: Option<u64> },
+    /// A server driven with requests at a constant rate; one run is one load window.
+    Service(Box<ServiceSpec>),
+    /// A criterion bench (a built bench binary or `cargo bench ...`), run once per side
+    /// with `CRITERION_HOME` pointed at a fresh directory; each criterion benchmark it
+    /// writes becomes a result of its own, its per-iteration times the samples.
+    Criterion { argv: Vec<String> },
 }
 
 /// One validated `[[benchmark]]`.
@@ -110,6 +120,7 @@ impl Benchmark {
         match &self.kind {
             BenchmarkKind::Command { .. } => "s",
             BenchmarkKind::Probe { probe, .. } => probe.unit(),
+            BenchmarkKind::Service(_) | BenchmarkKind::Criterion { .. } => "s",
         }
     }
 }
@@ -134,7 +145,7 @@ pub struct Suite {
     pub benchmarks: Vec<Benchmark>,
 }
 
-mod secs {
+pub(crate) mod secs {
     use std::time::Duration;
 
     use serde::{Deserialize, Deserializer, Serializer};

@@ -75,6 +75,10 @@ pub struct RawContainer {
     pub nofile: Option<u64>,
     #[serde(default)]
     pub privileged: bool,
+    /// A docker-compose file (relative to the suite file) whose service's limits apply.
+    pub compose: Option<Spanned<String>>,
+    /// The compose service whose limits apply.
+    pub service: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -84,6 +88,9 @@ pub struct RawBenchmark {
     pub command: Option<Spanned<Vec<String>>>,
     pub probe: Option<Spanned<String>>,
     pub work: Option<Spanned<u64>>,
+    pub service: Option<Spanned<RawService>>,
+    pub criterion: Option<Spanned<RawCriterion>>,
+    pub load: Option<Spanned<RawLoad>>,
     pub dimension: Option<Spanned<String>>,
     #[serde(default)]
     pub env: BTreeMap<String, String>,
@@ -107,4 +114,40 @@ impl RawBenchmark {
             target_ci: self.target_ci.as_ref(),
         }
     }
+}
+
+/// `[benchmark.criterion]`: a criterion bench to run on each side.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCriterion {
+    pub command: Spanned<Vec<String>>,
+    /// Appended to the command: criterion's benchmark-name filter.
+    pub filter: Option<String>,
+}
+
+/// `[benchmark.service]`: the server to start on each side.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawService {
+    pub command: Spanned<Vec<String>>,
+    pub port: Option<Spanned<i64>>,
+    pub ready: Option<Spanned<String>>,
+    pub ready_timeout: Option<Spanned<String>>,
+    pub via: Option<Spanned<String>>,
+}
+
+/// `[benchmark.load]`: the constant-rate load of each window.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLoad {
+    pub method: Option<Spanned<String>>,
+    pub path: Option<Spanned<String>>,
+    pub body: Option<String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    pub connections: Option<Spanned<i64>>,
+    pub rate: Option<Spanned<f64>>,
+    pub duration: Option<Spanned<String>>,
+    pub timeout: Option<Spanned<String>>,
+    pub max_error_fraction: Option<Spanned<f64>>,
 }

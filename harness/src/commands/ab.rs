@@ -87,10 +87,10 @@ pub fn ab(args: &AbArgs, rt: &Runtime) -> Result<Exit, CliError> {
                     image_id,
                 )))
             }
-            _ => Ok(Box::new(HostExecutor {
-                launcher: host_launcher(&exe, &b.dir, spec.cpuset.as_ref()),
-                cpuset: spec.cpuset.as_ref().map(|c| c.as_str().to_string()),
-            })),
+            _ => Ok(Box::new(HostExecutor::new(
+                host_launcher(&exe, &b.dir, spec.cpuset.as_ref()),
+                spec.cpuset.as_ref().map(|c| c.as_str().to_string()),
+            ))),
         }
     };
     let goal = Goal::Precision {

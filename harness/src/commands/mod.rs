@@ -5,6 +5,7 @@ mod calibrate;
 mod compare;
 mod db;
 mod gc;
+mod import;
 mod inner;
 mod interrupt;
 mod probe;
@@ -20,6 +21,7 @@ pub fn dispatch(cli: Cli) -> Result<Exit, CliError> {
     match &cli.command {
         Command::Probe(args) => return probe::probe(args),
         Command::Inner(args) => return inner::inner(args),
+        Command::Serve(args) => return serve(args),
         Command::Idle => loop {
             std::thread::sleep(std::time::Duration::from_secs(3600));
         },
@@ -44,6 +46,21 @@ pub fn dispatch(cli: Cli) -> Result<Exit, CliError> {
         Command::Report(args) => report::report(&args, &rt),
         Command::Gate(args) => compare::gate(&args, &rt),
         Command::Ab(args) => ab::ab(&args, &rt),
-        Command::Probe(_) | Command::Inner(_) | Command::Idle => Ok(Exit::Ok),
+        Command::Import(args) => import::import(&args, &rt),
+        Command::Probe(_) | Command::Inner(_) | Command::Idle | Command::Serve(_) => Ok(Exit::Ok),
     }
+}
+
+/// `calibench serve`: the example server, until killed.
+fn serve(args: &crate::cli::ServeArgs) -> Result<Exit, CliError> {
+    let delay = calibench_suites::units::parse_duration(&args.delay)
+        .map_err(|m| CliError::bad_input(anyhow::anyhow!("--delay: {m}")))?;
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    calibench::service::serve::serve_with_workers(
+        std::net::SocketAddr::new(args.bind, args.port),
+        delay,
+        workers,
+    )
+    .map_err(|e| CliError::environment(anyhow::anyhow!("serving on port {}: {e}", args.port)))?;
+    Ok(Exit::Ok)
 }

@@ -5,6 +5,17 @@ use calibench_suites::ProbeKind;
 use crate::cli::ProbeArgs;
 
 pub fn probe(args: &ProbeArgs) -> Result<Exit, CliError> {
+    if args.name == "read-file" {
+        // Prints the file named by --dir: how calibench checks that an engine sees the
+        // same files it does (docker::sameview).
+        let path = args.dir.clone().unwrap_or_default();
+        let text = std::fs::read_to_string(&path).or_bad_input()?;
+        println!("{text}");
+        return Ok(match &args.expect {
+            Some(e) if *e != text => Exit::Failed,
+            _ => Exit::Ok,
+        });
+    }
     if args.name == "cgroup" {
         println!(
             "{}",

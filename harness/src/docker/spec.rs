@@ -19,8 +19,10 @@ pub struct ContainerSpec {
     pub cpuset: Option<CpuSet>,
     /// CPUs as NanoCpus (1e9 = one CPU). Never combined with CpuQuota/CpuPeriod.
     pub nano_cpus: Option<i64>,
-    /// Memory limit in bytes; swap is set equal (no swap).
+    /// Memory limit in bytes.
     pub memory_bytes: Option<i64>,
+    /// Memory plus swap; unset means equal to the memory limit (no swap).
+    pub memory_swap_bytes: Option<i64>,
     pub pids_limit: Option<i64>,
     /// Open-files limit (soft = hard); defaults to the host's, so both sides match.
     pub nofile: i64,
@@ -63,6 +65,7 @@ impl ContainerSpec {
             "cpuset": self.cpuset,
             "nano_cpus": self.nano_cpus,
             "memory_bytes": self.memory_bytes,
+            "memory_swap_bytes": self.memory_swap_bytes,
             "pids_limit": self.pids_limit,
             "nofile": self.nofile,
             "network": self.network.as_str(),
@@ -88,7 +91,7 @@ impl ContainerSpec {
             nano_cpus: self.nano_cpus,
             cpuset_cpus: self.cpuset.as_ref().map(|c| c.as_str().to_string()),
             memory: self.memory_bytes,
-            memory_swap: self.memory_bytes,
+            memory_swap: self.memory_swap_bytes.or(self.memory_bytes),
             pids_limit: self.pids_limit,
             ulimits: Some(vec![ResourcesUlimits {
                 name: Some("nofile".into()),
@@ -261,6 +264,7 @@ mod tests {
             cpuset: CpuSet::parse("0").ok(),
             nano_cpus: Some(1_000_000_000),
             memory_bytes: Some(512 << 20),
+            memory_swap_bytes: None,
             pids_limit: None,
             nofile: 1024,
             network: Network::Host,

@@ -11,6 +11,9 @@ use super::{Block, Executor, ExecutorError};
 use crate::docker::cleanup::remove;
 use crate::docker::launch::ContainerFactory;
 use crate::docker::spec::{applied_limits, ContainerSpec};
+use crate::service::container::{check_alive, start as start_server};
+use crate::service::ready::wait_ready;
+use crate::service::{spec_of, ServiceRun};
 
 /// Runs benchmarks in containers on one engine.
 pub struct DockerExecutor {
@@ -21,6 +24,9 @@ pub struct DockerExecutor {
     pub image_id: String,
     /// The current benchmark's container.
     pub container: Option<String>,
+    /// The current service benchmark's load generator (its server is `container`), or
+    /// why the server did not get ready (a failure of the benchmark).
+    service: Option<Result<ServiceRun, String>>,
 }
 
 impl DockerExecutor {
@@ -36,7 +42,35 @@ impl DockerExecutor {
             spec,
             image_id,
             container: None,
+            service: None,
         }
+    }
+
+    /// Starts the server container of a service benchmark and waits until it is ready.
+    fn begin_service(&mut self, bench: &Benchmark) -> Result<(), ExecutorError> {
+        let Some(spec) = spec_of(bench) else {
+            return Ok(());
+        };
+        let fail = |e: String| ExecutorError::new(format!("benchmark `{}`: {e}", bench.name));
+        let server = match self
+            .handle
+            .block_on(start_server(&self.factory, &self.spec, bench, spec))
+            .map_err(|e| fail(e.message))?
+        {
+            Ok(server) => server,
+            Err(why) => {
+                self.service = Some(Err(why));
+                return Ok(());
+            }
+        };
+        self.container = Some(server.id.clone());
+        let rt = ServiceRun::runtime()?;
+        let (handle, factory) = (&self.handle, &self.factory);
+        let ready = wait_ready(&rt, server.addr, &spec.ready, spec.ready_timeout, || {
+            handle.block_on(check_alive(factory, &server.id))
+        });
+        self.service = Some(ready.map(|_| ServiceRun::new(rt, server.addr, server.path)));
+        Ok(())
     }
 
     fn command(
@@ -94,6 +128,9 @@ impl Executor for DockerExecutor {
         if crate::launch::interrupted() {
             return Err(ExecutorError::new("interrupted"));
         }
+        if spec_of(bench).is_some() {
+            return self.begin_service(bench);
+        }
         let id = self
             .handle
             .block_on(self.factory.start_session(&self.spec))
@@ -109,10 +146,19 @@ impl Executor for DockerExecutor {
         count: usize,
         warmup: bool,
     ) -> Result<Block, ExecutorError> {
+        if let (Some(_), Some(Err(why))) = (spec_of(bench), self.service.as_ref()) {
+            return Ok(Block::failed(why.clone()));
+        }
         let id = self
             .container
             .clone()
             .ok_or_else(|| ExecutorError::new("no container: begin() was not called"))?;
+        if let (Some(spec), Some(Ok(run))) = (spec_of(bench), self.service.as_mut()) {
+            let (handle, factory) = (&self.handle, &self.factory);
+            return Ok(run.windows(spec, first, count, warmup, || {
+                handle.block_on(check_alive(factory, &id))
+            }));
+        }
         let cmd = self.command(bench, first, count, warmup)?;
         let out = match self.handle.block_on(self.factory.exec(&id, cmd)) {
             Ok(out) => out,
@@ -146,7 +192,18 @@ impl Executor for DockerExecutor {
         })
     }
 
-    fn end(&mut self, _: &Benchmark) -> Result<ExecutionEnvironment, ExecutorError> {
+    fn end(&mut self, bench: &Benchmark) -> Result<ExecutionEnvironment, ExecutorError> {
+        let service = self.service.take();
+        if let (Some(Err(_)), None) = (&service, &self.container) {
+            // The server exited at once and its container is gone already.
+            let mut env = ExecutionEnvironment::host(
+                self.spec.cpuset.as_ref().map(|c| c.as_str().to_string()),
+            );
+            env.runtime = Runtime::Docker;
+            env.image = Some(self.factory.image.clone());
+            env.engine_version = Some(self.factory.engine.facts.engine_version.clone());
+            return Ok(env);
+        }
         let Some(id) = self.container.take() else {
             return Err(ExecutorError::new("no container: begin() was not called"));
         };
@@ -176,6 +233,10 @@ impl Executor for DockerExecutor {
             overhead_pct: None,
             paired_with_host: None,
             not_adjustable: None,
+            service: service
+                .and_then(Result::ok)
+                .zip(spec_of(bench))
+                .map(|(run, spec)| run.report(spec)),
         })
     }
 }

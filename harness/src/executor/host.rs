@@ -1,11 +1,15 @@
-//! Bare metal: each run is a fresh process on this machine.
+//! Bare metal: each run is a fresh process on this machine; a service benchmark's
+//! server runs here for the whole benchmark and each run is a load window against it.
 
-use calibench_results::{ExecutionEnvironment, Runtime};
+use calibench_results::{ExecutionEnvironment, NetworkPath, Runtime};
 use calibench_suites::Benchmark;
 
 use super::block::run_block;
 use super::{Block, Executor, ExecutorError};
 use crate::launch::{HostLauncher, Launcher};
+use crate::service::host::HostServer;
+use crate::service::ready::wait_ready;
+use crate::service::{side_port, spec_of, ServiceRun};
 
 /// Runs benchmarks directly on the host, pinned to `launcher.cpus` when set. (Tests of
 /// the scheduler give it a deterministic launcher instead.)
@@ -13,6 +17,19 @@ pub struct HostExecutor<L: Launcher = HostLauncher> {
     pub launcher: L,
     /// The CPU list as the user wrote it, recorded with results.
     pub cpuset: Option<String>,
+    /// The current service benchmark's server and load generator, or why its server
+    /// could not be started (a failure of the benchmark, reported by its blocks).
+    service: Option<Result<(HostServer, ServiceRun), String>>,
+}
+
+impl<L: Launcher> HostExecutor<L> {
+    pub fn new(launcher: L, cpuset: Option<String>) -> Self {
+        Self {
+            launcher,
+            cpuset,
+            service: None,
+        }
+    }
 }
 
 impl<L: Launcher> Executor for HostExecutor<L> {
@@ -20,7 +37,25 @@ impl<L: Launcher> Executor for HostExecutor<L> {
         Runtime::Host
     }
 
-    fn begin(&mut self, _: &Benchmark) -> Result<(), ExecutorError> {
+    fn begin(&mut self, bench: &Benchmark) -> Result<(), ExecutorError> {
+        let Some(spec) = spec_of(bench) else {
+            return Ok(());
+        };
+        let rt = ServiceRun::runtime()?;
+        let started = (|| {
+            let port = side_port(spec, true)?;
+            let mut server = HostServer::start(&mut self.launcher, bench, &spec.argv_for(port))
+                .map_err(|e| e.to_string())?;
+            let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+            wait_ready(&rt, addr, &spec.ready, spec.ready_timeout, || {
+                server.check_alive()
+            })?;
+            Ok((server, addr))
+        })();
+        self.service = Some(
+            started
+                .map(|(server, addr)| (server, ServiceRun::new(rt, addr, NetworkPath::Loopback))),
+        );
         Ok(())
     }
 
@@ -31,6 +66,13 @@ impl<L: Launcher> Executor for HostExecutor<L> {
         count: usize,
         warmup: bool,
     ) -> Result<Block, ExecutorError> {
+        match (spec_of(bench), self.service.as_mut()) {
+            (Some(spec), Some(Ok((server, run)))) => {
+                return Ok(run.windows(spec, first, count, warmup, || server.check_alive()))
+            }
+            (Some(_), Some(Err(why))) => return Ok(Block::failed(why.clone())),
+            _ => {}
+        }
         Ok(run_block(
             &mut self.launcher,
             bench,
@@ -41,7 +83,12 @@ impl<L: Launcher> Executor for HostExecutor<L> {
         ))
     }
 
-    fn end(&mut self, _: &Benchmark) -> Result<ExecutionEnvironment, ExecutorError> {
-        Ok(ExecutionEnvironment::host(self.cpuset.clone()))
+    fn end(&mut self, bench: &Benchmark) -> Result<ExecutionEnvironment, ExecutorError> {
+        let mut env = ExecutionEnvironment::host(self.cpuset.clone());
+        if let Some(Ok((mut server, run))) = self.service.take() {
+            server.stop();
+            env.service = spec_of(bench).map(|spec| run.report(spec));
+        }
+        Ok(env)
     }
 }

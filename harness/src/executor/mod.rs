@@ -54,6 +54,16 @@ pub struct Block {
     pub cgroup: Option<CgroupUsage>,
 }
 
+impl Block {
+    /// A block that ended before its first run, for `reason`.
+    pub fn failed(reason: String) -> Self {
+        Self {
+            failure: Some(reason),
+            ..Self::default()
+        }
+    }
+}
+
 /// Runs blocks of one benchmark on one runtime.
 pub trait Executor {
     fn runtime(&self) -> Runtime;

@@ -88,6 +88,41 @@ pub fn run_table(run: &RunReport) -> String {
             );
         }
     }
+    let services: Vec<&BenchmarkResult> = run
+        .benchmarks
+        .iter()
+        .filter(|b| b.execution_environment.service.is_some())
+        .collect();
+    if !services.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nservice latency (all measured windows, from each request's intended send time)"
+        );
+        for b in services {
+            if let Some(s) = &b.execution_environment.service {
+                let l = &s.latency;
+                let t = |v: f64| quantity(v, "s");
+                let _ = writeln!(
+                    out,
+                    "  {} ({}, {}): p50 {}  p90 {}  p99 {}  p99.9 {}  max {}  (from send: p50 {}  p99 {})  {:.1} req/s of {:.0} asked  errors {} of {}",
+                    b.name,
+                    b.runtime.as_str(),
+                    s.path.as_str(),
+                    t(l.p50),
+                    t(l.p90),
+                    t(l.p99),
+                    t(l.p999),
+                    t(l.max),
+                    t(s.service_time.p50),
+                    t(s.service_time.p99),
+                    s.throughput,
+                    s.target_rate,
+                    s.non_2xx + s.timeouts + s.connection_errors,
+                    s.requests
+                );
+            }
+        }
+    }
     for n in &run.notices {
         let _ = writeln!(out, "note: {n}");
     }
@@ -165,6 +200,38 @@ mod tests {
         failed.status = Status::Failed;
         failed.failure = Some("exit status 3: stderr tail".into());
         run.benchmarks.push(failed);
+        let mut service = fixture_result("api", Runtime::Docker, vec![0.0021, 0.0022, 0.0023]);
+        service.execution_environment.runtime = Runtime::Docker;
+        service.execution_environment.service = Some(calibench_results::ServiceReport {
+            path: calibench_results::NetworkPath::PublishedPort,
+            address: "127.0.0.1:32768".into(),
+            target_rate: 200.0,
+            connections: 4,
+            measured_s: 10.0,
+            requests: 2000,
+            ok: 1998,
+            non_2xx: 0,
+            timeouts: 2,
+            connection_errors: 0,
+            throughput: 199.8,
+            latency: calibench_results::LatencyPercentiles {
+                p50: 0.0022,
+                p90: 0.0031,
+                p99: 0.0047,
+                p999: 0.0102,
+                max: 0.0153,
+                mean: 0.0024,
+            },
+            service_time: calibench_results::LatencyPercentiles {
+                p50: 0.0021,
+                p90: 0.0029,
+                p99: 0.0041,
+                p999: 0.0090,
+                max: 0.0120,
+                mean: 0.0022,
+            },
+        });
+        run.benchmarks.push(service);
         insta::with_settings!({filters => vec![
             (r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "[run-id]"),
         ]}, {

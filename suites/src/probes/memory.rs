@@ -28,10 +28,17 @@ pub fn last_level_cache_bytes() -> u64 {
     best
 }
 
-/// Elements per triad array: the three arrays together span at least 4× the LLC
-/// (at least 48 MiB in all when the LLC is unknown or small).
+/// Largest span of the three triad arrays together. Virtual machines report the whole
+/// socket's LLC (260 MiB seen here), of which a guest gets a share; 4× that would be a
+/// gigabyte, beyond the memory limits calibrations run under (a 1 GiB container was
+/// OOM-killed). The same size must run on both sides, so it cannot follow one side's
+/// limit; this cap keeps it under a 512 MiB limit.
+pub const TRIAD_MAX_BYTES: u64 = 384 << 20;
+
+/// Elements per triad array: the three arrays together span 4× the LLC, at least
+/// 48 MiB and at most `TRIAD_MAX_BYTES`.
 pub fn triad_elements() -> usize {
-    let total = (4 * last_level_cache_bytes()).max(48 << 20);
+    let total = (4 * last_level_cache_bytes()).clamp(48 << 20, TRIAD_MAX_BYTES);
     (total / 3 / 8) as usize
 }
 

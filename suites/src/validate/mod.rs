@@ -17,6 +17,8 @@ use crate::probes::ProbeKind;
 use crate::raw::{RawBenchmark, RawContainer, RawFile, RawSettings};
 use crate::units::{parse_duration, parse_size};
 
+mod service;
+
 /// Reads and validates the suite file at `path`. Relative command paths and working
 /// directories are resolved against `base_dir` (the directory calibench runs in).
 pub fn load_suite(path: &Path, base_dir: &Path) -> Result<Suite, SuiteError> {
@@ -294,7 +296,88 @@ impl Context<'_> {
             }
             c.pids_limit = Some(*p.get_ref());
         }
+        match (&raw.compose, &raw.service) {
+            (Some(file), Some(service)) => self.compose(&mut c, raw, file, service)?,
+            (Some(file), None) => {
+                return Err(self.at(
+                    file,
+                    "compose",
+                    "name the compose service too: service = \"api\"",
+                ))
+            }
+            (None, Some(service)) => {
+                return Err(self.at(
+                    service,
+                    "service",
+                    "`service` names a service of `compose`, which is not set",
+                ))
+            }
+            (None, None) => {}
+        }
         Ok(c)
+    }
+
+    /// Takes the limits of `service` in the compose file `file` (relative to the suite
+    /// file); a limit also set in this table is a conflict.
+    fn compose(
+        &self,
+        c: &mut ContainerSettings,
+        raw: &RawContainer,
+        file: &Spanned<String>,
+        service: &Spanned<String>,
+    ) -> Result<(), SuiteError> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let path = dir.join(file.get_ref());
+        let from = crate::compose::load_compose(&path, service.get_ref())
+            .map_err(|e| self.at(file, "compose", e.to_string()))?;
+        let both = [
+            (
+                raw.cpus.as_ref().map(Spanned::span),
+                from.cpus.is_some(),
+                "cpus",
+            ),
+            (
+                raw.cpuset.as_ref().map(Spanned::span),
+                from.cpuset.is_some(),
+                "cpuset",
+            ),
+            (
+                raw.memory.as_ref().map(Spanned::span),
+                from.memory_bytes.is_some(),
+                "memory",
+            ),
+            (
+                raw.network.as_ref().map(Spanned::span),
+                from.network.is_some(),
+                "network",
+            ),
+            (
+                raw.pids_limit.as_ref().map(Spanned::span),
+                from.pids_limit.is_some(),
+                "pids_limit",
+            ),
+        ];
+        for (span, in_compose, key) in both {
+            if let (Some(span), true) = (span, in_compose) {
+                return Err(self.at_span(
+                    span,
+                    key,
+                    format!(
+                        "`{key}` is also set by service `{}` of {}; keep one",
+                        service.get_ref(),
+                        path.display()
+                    ),
+                    None,
+                ));
+            }
+        }
+        c.cpus = c.cpus.or(from.cpus);
+        c.cpuset = c.cpuset.take().or(from.cpuset);
+        c.memory_bytes = c.memory_bytes.or(from.memory_bytes);
+        c.memory_swap_bytes = from.memory_swap_bytes;
+        c.network = c.network.or(from.network);
+        c.pids_limit = c.pids_limit.or(from.pids_limit);
+        Ok(())
     }
 
     fn benchmark(
@@ -322,23 +405,27 @@ impl Context<'_> {
             }
             None => None,
         };
-        let (kind, natural_dimension) = match (&raw.command, &raw.probe) {
-            (Some(_), Some(probe)) => {
-                return Err(self.at(
-                    probe,
-                    "probe",
-                    "a benchmark has either `command` or `probe`, not both",
-                ))
+        let (kind, natural_dimension) = match (&raw.command, &raw.probe, &raw.service) {
+            (None, None, None) if raw.criterion.is_some() => {
+                let c = raw.criterion.as_ref().map(Spanned::get_ref).ok_or_else(|| {
+                    self.at_span(entry.span(), "criterion", "missing", None)
+                })?;
+                let dir = workdir.as_deref().unwrap_or(self.base_dir);
+                check_program(c.command.get_ref(), dir)
+                    .map_err(|m| self.at(&c.command, "command", m))?;
+                let mut argv = c.command.get_ref().clone();
+                argv.extend(c.filter.clone());
+                (BenchmarkKind::Criterion { argv }, Dimension::Cpu)
             }
-            (None, None) => {
+            (None, None, None) => {
                 return Err(self.at_span(
                     entry.span(),
                     "command",
-                    format!("benchmark `{name}` has neither `command` nor `probe`"),
-                    Some("add command = [\"program\", \"arg\"] or probe = \"cpu\""),
+                    format!("benchmark `{name}` has no `command`, `probe`, `[benchmark.service]` or `[benchmark.criterion]`"),
+                    Some("add command = [\"program\", \"arg\"], probe = \"cpu\", or a [benchmark.service] or [benchmark.criterion] table"),
                 ))
             }
-            (Some(cmd), None) => {
+            (Some(cmd), None, None) => {
                 if let Some(work) = &raw.work {
                     return Err(self.at(work, "work", "`work` applies to probes only"));
                 }
@@ -347,7 +434,7 @@ impl Context<'_> {
                 check_program(&argv, dir).map_err(|m| self.at(cmd, "command", m))?;
                 (BenchmarkKind::Command { argv }, Dimension::Cpu)
             }
-            (None, Some(probe)) => {
+            (None, Some(probe), None) => {
                 let kind = ProbeKind::parse(probe.get_ref()).ok_or_else(|| {
                     self.at(
                         probe,
@@ -368,7 +455,43 @@ impl Context<'_> {
                 };
                 (BenchmarkKind::Probe { probe: kind, work }, kind.dimension())
             }
+            (None, None, Some(service)) => {
+                let dir = workdir.as_deref().unwrap_or(self.base_dir);
+                let spec = self.service(service, raw.load.as_ref(), dir)?;
+                (BenchmarkKind::Service(Box::new(spec)), Dimension::Latency)
+            }
+            (_, _, _) if raw.criterion.is_some() => {
+                return Err(self.at_span(
+                    raw.criterion.as_ref().map_or(entry.span(), Spanned::span),
+                    "",
+                    "a benchmark has one of `command`, `probe`, `[benchmark.service]` or `[benchmark.criterion]`",
+                    None,
+                ))
+            }
+            (_, _, Some(service)) => {
+                return Err(self.at_span(
+                    service.span(),
+                    "",
+                    "a benchmark has one of `command`, `probe` or `[benchmark.service]`",
+                    None,
+                ))
+            }
+            (Some(_), Some(probe), None) => {
+                return Err(self.at(
+                    probe,
+                    "probe",
+                    "a benchmark has either `command` or `probe`, not both",
+                ))
+            }
         };
+        if let (Some(load), false) = (&raw.load, matches!(kind, BenchmarkKind::Service(_))) {
+            return Err(self.at_span(
+                load.span(),
+                "",
+                "`load` applies to a service benchmark (add a [benchmark.service] table)",
+                None,
+            ));
+        }
         let dimension = match &raw.dimension {
             Some(d) => Dimension::parse(d.get_ref()).ok_or_else(|| {
                 self.at(
@@ -382,6 +505,12 @@ impl Context<'_> {
             })?,
             None => natural_dimension,
         };
+        // A criterion bench writes its output under its working directory, which the
+        // runner must know on both sides: always set it.
+        let workdir = match (&kind, workdir) {
+            (BenchmarkKind::Criterion { .. }, None) => Some(absolute(self.base_dir)),
+            (_, w) => w,
+        };
         Ok(Benchmark {
             name,
             kind,
@@ -391,6 +520,13 @@ impl Context<'_> {
             settings,
         })
     }
+}
+
+/// `dir` as an absolute path (joined to the current directory when relative).
+fn absolute(dir: &Path) -> PathBuf {
+    std::env::current_dir()
+        .map(|cwd| cwd.join(dir))
+        .unwrap_or_else(|_| dir.to_path_buf())
 }
 
 /// The program must exist: a path (relative to `dir`) or a name found on PATH.
