@@ -6,6 +6,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use calibench::service::{free_port, ServiceRun};
+
+/// The tests of this file take turns: one floods a server at full load, which would
+/// move the other's latencies by far more than what it checks.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 use calibench_results::NetworkPath;
 use calibench_suites::{LoadSpec, Readiness, ServiceSpec, Via};
 
@@ -47,6 +51,7 @@ fn spec(rate: f64, connections: u32, duration: Duration) -> ServiceSpec {
 /// figure at 5 % with the release build is measured by `scripts/service-check.sh`.
 #[test]
 fn a_2ms_server_reads_2ms_plus_the_base_latency() {
+    let _turn = ONE_AT_A_TIME.lock();
     let base = server(Duration::ZERO);
     let slow = server(Duration::from_millis(2));
     let load = spec(400.0, 4, Duration::from_secs(1));
@@ -97,6 +102,7 @@ fn a_2ms_server_reads_2ms_plus_the_base_latency() {
 
 #[test]
 fn a_server_that_cannot_keep_up_shows_its_backlog_as_latency() {
+    let _turn = ONE_AT_A_TIME.lock();
     let addr = server(Duration::from_millis(2));
     // One connection serves at most ~450 requests/s of a 2 ms server.
     let under = spec(100.0, 1, Duration::from_secs(1));
