@@ -14,7 +14,6 @@ use crate::distributions::t_sf;
 use crate::error::StatsError;
 use crate::overhead::paired_overhead;
 use crate::summary::median;
-use crate::DEFAULT_RESAMPLES;
 
 /// Judges B against A from paired rounds (`a[i]` and `b[i]` measured in round i).
 pub fn judge_paired(
@@ -23,9 +22,8 @@ pub fn judge_paired(
     level: f64,
     alpha: f64,
     threshold: Option<f64>,
-    seed: u64,
 ) -> Result<Judged, StatsError> {
-    let o = paired_overhead(a, b, level, DEFAULT_RESAMPLES, seed)?;
+    let o = paired_overhead(a, b, level)?;
     let logs: Vec<f64> = a.iter().zip(b).map(|(x, y)| (y / x).ln()).collect();
     let n = logs.len() as f64;
     let mean = logs.iter().sum::<f64>() / n;
@@ -105,7 +103,7 @@ mod tests {
         let mut hit = 0;
         for t in 0..40 {
             let (a, b) = rounds(130, 1.05, 0.06, t);
-            if judge_paired(&a, &b, 0.95, 0.05, Some(0.02), t)
+            if judge_paired(&a, &b, 0.95, 0.05, Some(0.02))
                 .expect("judged")
                 .regression
             {
@@ -122,7 +120,7 @@ mod tests {
         let mut regressions = 0;
         for t in 0..100 {
             let (a, b) = rounds(150, 1.0, 0.05, 1000 + t);
-            let j = judge_paired(&a, &b, 0.95, 0.05, Some(0.02), t).expect("judged");
+            let j = judge_paired(&a, &b, 0.95, 0.05, Some(0.02)).expect("judged");
             if j.regression {
                 regressions += 1;
             }
@@ -130,7 +128,7 @@ mod tests {
         assert!(regressions <= 1, "{regressions} of 100");
         // Few, noisy pairs: the interval reaches past the threshold.
         let (a, b) = rounds(10, 1.0, 0.10, 7);
-        let j = judge_paired(&a, &b, 0.95, 0.05, Some(0.02), 7).expect("judged");
+        let j = judge_paired(&a, &b, 0.95, 0.05, Some(0.02)).expect("judged");
         assert_eq!(j.change, Change::Inconclusive);
         assert!(j.more_needed.unwrap_or(0.0) > 1.0);
     }

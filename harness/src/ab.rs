@@ -7,7 +7,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use calibench_calibrator::seed::fnv1a;
 use calibench_calibrator::{benjamini_hochberg, judge_paired, Change, CONFIDENCE};
 use calibench_results::compare::{
     empty, gate_verdict, Basis, BenchmarkComparison, CompareOptions, ComparisonReport,
@@ -211,14 +210,12 @@ pub fn ab_report(
     let judged: Vec<_> = measured
         .iter()
         .map(|m| {
-            let seed = fnv1a(&[&m.name, m.runtime.as_str(), "ab"]);
             judge_paired(
                 &m.pairs.0,
                 &m.pairs.1,
                 CONFIDENCE,
                 options.alpha,
                 options.threshold,
-                seed,
             )
         })
         .collect();

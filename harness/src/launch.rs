@@ -247,6 +247,15 @@ impl HostLauncher {
     }
 }
 
+/// The last `bytes` bytes of `file` (a captured stream), as text.
+pub fn file_tail(file: &mut std::fs::File, bytes: u64) -> std::io::Result<String> {
+    let len = file.seek(SeekFrom::End(0))?;
+    file.seek(SeekFrom::Start(len.saturating_sub(bytes)))?;
+    let mut tail = Vec::new();
+    file.read_to_end(&mut tail)?;
+    Ok(String::from_utf8_lossy(&tail).into_owned())
+}
+
 /// `program` itself when it names a path, else the first executable file of that name
 /// in the directories of `path` (else `program`, for spawn to report).
 pub fn resolve_program(program: &str, path: Option<&str>) -> std::path::PathBuf {
@@ -470,10 +479,7 @@ impl Launcher for HostLauncher {
             }
             None => String::new(),
         };
-        let len = stderr_file.seek(SeekFrom::End(0))?;
-        stderr_file.seek(SeekFrom::Start(len.saturating_sub(STDERR_TAIL_BYTES)))?;
-        let mut tail = Vec::new();
-        stderr_file.read_to_end(&mut tail)?;
+        let stderr_tail = file_tail(&mut stderr_file, STDERR_TAIL_BYTES)?;
         Ok(RunOutcome {
             wall_s,
             user_s: timeval_s(usage.ru_utime),
@@ -481,7 +487,7 @@ impl Launcher for HostLauncher {
             max_rss_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0),
             ending,
             stdout,
-            stderr_tail: String::from_utf8_lossy(&tail).into_owned(),
+            stderr_tail,
         })
     }
 }

@@ -2,7 +2,7 @@
 //! spool after every benchmark so that an interruption loses nothing already measured.
 
 use calibench_calibrator::seed::fnv1a;
-use calibench_calibrator::{paired_overhead, CONFIDENCE, DEFAULT_RESAMPLES};
+use calibench_calibrator::{paired_overhead, CONFIDENCE};
 use calibench_results::{now, Environment, PairedRatio, RunId, RunReport, Runtime, SCHEMA_VERSION};
 use calibench_suites::{BenchmarkKind, Suite};
 
@@ -22,7 +22,7 @@ pub struct RunIdentity {
 }
 
 /// Container against host over the rounds in which both ran a complete block.
-pub fn paired_with_host(measured: &Measured, seed: u64) -> Option<PairedRatio> {
+pub fn paired_with_host(measured: &Measured) -> Option<PairedRatio> {
     let runtimes: Vec<Runtime> = measured
         .sides
         .iter()
@@ -31,7 +31,7 @@ pub fn paired_with_host(measured: &Measured, seed: u64) -> Option<PairedRatio> {
     let host = runtimes.iter().position(|r| *r == Runtime::Host)?;
     let docker = runtimes.iter().position(|r| *r == Runtime::Docker)?;
     let (h, c) = paired_rounds(&measured.rounds, host, docker);
-    let o = paired_overhead(&h, &c, CONFIDENCE, DEFAULT_RESAMPLES, seed).ok()?;
+    let o = paired_overhead(&h, &c, CONFIDENCE).ok()?;
     Some(PairedRatio {
         rounds: o.rounds,
         change_pct: o.overhead * 100.0,
@@ -93,7 +93,7 @@ pub fn run_suite(
                 return (report, Some(err));
             }
         };
-        let paired = paired_with_host(&measured, seed);
+        let paired = paired_with_host(&measured);
         for side in measured.sides {
             let mut env = side.environment;
             if env.runtime == Runtime::Docker {

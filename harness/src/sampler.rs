@@ -256,12 +256,9 @@ fn goal_met(goal: Goal, rounds: &[Vec<Option<f64>>], started: std::time::Instant
     }
     let (a, b) = paired_rounds(rounds, 0, 1);
     a.len() >= min_rounds.max(2)
-        && calibench_calibrator::paired_overhead(&a, &b, CONFIDENCE, INTERIM_RESAMPLES, 1)
+        && calibench_calibrator::paired_overhead(&a, &b, CONFIDENCE)
             .is_ok_and(|o| o.half_width_pp() <= target_half_width_pp)
 }
-
-/// Resamples of the interim intervals that decide whether to stop.
-const INTERIM_RESAMPLES: usize = 2_000;
 
 fn interleave(
     executors: &mut [Box<dyn Executor + '_>],

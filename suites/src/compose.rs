@@ -141,52 +141,20 @@ pub fn parse_compose(
             .and_then(|l| l.get(name))
     };
 
-    let cpus_limit = agree(
-        (
-            k("cpus"),
-            svc.get("cpus").map(|v| cpus(v, &k("cpus"))).transpose(),
-        ),
-        (
-            k("deploy.resources.limits.cpus"),
-            limit("cpus")
-                .map(|v| cpus(v, &k("deploy.resources.limits.cpus")))
-                .transpose(),
-        ),
-        |a, b| (a - b).abs() < 1e-9,
-    )
-    .map_err(|(key, m)| key_error(&key, m))?;
-    let memory_limit = agree(
-        (
-            k("mem_limit"),
-            svc.get("mem_limit")
-                .map(|v| size(v, &k("mem_limit")))
-                .transpose(),
-        ),
-        (
-            k("deploy.resources.limits.memory"),
-            limit("memory")
-                .map(|v| size(v, &k("deploy.resources.limits.memory")))
-                .transpose(),
-        ),
-        |a, b| a == b,
-    )
-    .map_err(|(key, m)| key_error(&key, m))?;
-    let pids_limit = agree(
-        (
-            k("pids_limit"),
-            svc.get("pids_limit")
-                .map(|v| int(v, &k("pids_limit")))
-                .transpose(),
-        ),
-        (
-            k("deploy.resources.limits.pids"),
-            limit("pids")
-                .map(|v| int(v, &k("deploy.resources.limits.pids")))
-                .transpose(),
-        ),
-        |a, b| a == b,
-    )
-    .map_err(|(key, m)| key_error(&key, m))?;
+    // Each limit can be written as a service key or under deploy.resources.limits.
+    let spellings = |own: &str, deploy: &str| {
+        let under = format!("deploy.resources.limits.{deploy}");
+        [
+            svc.get(own).map(|v| (k(own), v)),
+            limit(deploy).map(|v| (k(&under), v)),
+        ]
+    };
+    let cpus_limit = agree(spellings("cpus", "cpus"), cpus, |a, b| (a - b).abs() < 1e-9)
+        .map_err(|(key, m)| key_error(&key, m))?;
+    let memory_limit = agree(spellings("mem_limit", "memory"), size, |a, b| a == b)
+        .map_err(|(key, m)| key_error(&key, m))?;
+    let pids_limit = agree(spellings("pids_limit", "pids"), int, |a, b| a == b)
+        .map_err(|(key, m)| key_error(&key, m))?;
     let mut c = ContainerSettings {
         cpus: cpus_limit,
         memory_bytes: memory_limit,
@@ -240,21 +208,20 @@ pub fn parse_compose(
 
 type KeyResult<T> = Result<T, (String, String)>;
 
-/// One limit written two ways (service key, `deploy.resources.limits`): either, or both
-/// when equal.
+/// One limit written two ways (service key, `deploy.resources.limits`), each with its
+/// dotted key: either, or both when equal.
 fn agree<T: Copy + std::fmt::Debug>(
-    first: (String, KeyResult<Option<T>>),
-    second: (String, KeyResult<Option<T>>),
+    spellings: [Option<(String, &Value)>; 2],
+    parse: fn(&Value, &str) -> KeyResult<T>,
     same: impl Fn(T, T) -> bool,
 ) -> KeyResult<Option<T>> {
-    let a = first.1?;
-    let b = second.1?;
-    match (a, b) {
-        (Some(x), Some(y)) if !same(x, y) => Err((
-            second.0.clone(),
-            format!("conflicts with {} ({x:?} against {y:?}); keep one", first.0),
+    let [first, second] = spellings.map(|s| s.map(|(key, v)| parse(v, &key).map(|x| (key, x))));
+    match (first.transpose()?, second.transpose()?) {
+        (Some((k1, x)), Some((k2, y))) if !same(x, y) => Err((
+            k2,
+            format!("conflicts with {k1} ({x:?} against {y:?}); keep one"),
         )),
-        (x, y) => Ok(x.or(y)),
+        (a, b) => Ok(a.or(b).map(|(_, x)| x)),
     }
 }
 

@@ -7,8 +7,7 @@ use std::time::{Duration, Instant};
 
 pub use calibench_calibrator::StopReason;
 use calibench_calibrator::{
-    paired_overhead, AbbaOrder, Overhead, Progress, StatsError, StoppingRule, CONFIDENCE,
-    DEFAULT_RESAMPLES,
+    paired_overhead, AbbaOrder, Overhead, Progress, StoppingRule, CONFIDENCE,
 };
 use calibench_suites::ProbeReport;
 
@@ -39,13 +38,6 @@ pub struct Rounds {
     pub stopped_by: StopReason,
     pub seconds: f64,
     pub overhead: Overhead,
-}
-
-/// Resamples for the interim stopping checks (the final interval uses the default).
-const INTERIM_RESAMPLES: usize = 2_000;
-
-fn overhead(h: &[f64], c: &[f64], resamples: usize, seed: u64) -> Result<Overhead, StatsError> {
-    paired_overhead(h, c, CONFIDENCE, resamples, seed)
 }
 
 /// Runs rounds of `probe` on `host` and `container` within `limits`.
@@ -79,7 +71,7 @@ pub fn run_rounds(
         last_round = round_start.elapsed();
         let n = h.len();
         let half_width_pp = if limits.rule.wants_interval(n) {
-            Some(overhead(&h, &c, INTERIM_RESAMPLES, seed)?.half_width_pp())
+            Some(paired_overhead(&h, &c, CONFIDENCE)?.half_width_pp())
         } else {
             None
         };
@@ -94,7 +86,7 @@ pub fn run_rounds(
             break reason;
         }
     };
-    let overhead = overhead(&h, &c, DEFAULT_RESAMPLES, seed)?;
+    let overhead = paired_overhead(&h, &c, CONFIDENCE)?;
     Ok(Rounds {
         host: h,
         container: c,

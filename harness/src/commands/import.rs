@@ -1,20 +1,18 @@
 //! `calibench import`: read another harness's results, store them as one run.
 
 use calibench::exit::{CliError, Exit, ExitContext};
-use calibench::import::{detect, imported_run, read_series, ImportIdentity};
+use calibench::import::{imported_run, read_import, ImportIdentity};
 use calibench::output::table::run_table;
 use calibench::paths::{database_url, spool};
-use calibench_results::{open_store, redact_url};
+use calibench_results::open_store;
 use tokio::runtime::Runtime;
 
+use super::stored::settle;
 use crate::cli::ImportArgs;
 
 pub fn import(args: &ImportArgs, rt: &Runtime) -> Result<Exit, CliError> {
-    let format = match args.format {
-        Some(f) => f.into(),
-        None => detect(&args.path).map_err(CliError::bad_input)?,
-    };
-    let series = read_series(&args.path, format).map_err(CliError::bad_input)?;
+    let (format, series) =
+        read_import(&args.path, args.format.map(Into::into)).map_err(CliError::bad_input)?;
     let report = imported_run(
         series,
         format,
@@ -45,20 +43,19 @@ pub fn import(args: &ImportArgs, rt: &Runtime) -> Result<Exit, CliError> {
     } else {
         print!("{}", run_table(&report));
     }
-    match stored {
-        Ok(_) => {
-            spool.remove(report.run_id).or_environment()?;
-            if !args.json {
-                println!("stored run {} in {}", report.run_id, redact_url(&url));
-            }
-            Ok(Exit::Ok)
-        }
-        Err(e) => {
-            eprintln!(
-                "error: the import was read but not stored: {e}\n  it is spooled at {}; `calibench push` stores it when the database is back",
-                spool.path_of(report.run_id).display()
-            );
-            Ok(Exit::Environment)
-        }
-    }
+    let stored = stored.map(|_| ());
+    Ok(
+        if settle(
+            stored,
+            &report,
+            &spool,
+            &url,
+            args.json,
+            "the import was read",
+        )? {
+            Exit::Ok
+        } else {
+            Exit::Environment
+        },
+    )
 }

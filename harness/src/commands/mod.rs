@@ -12,6 +12,7 @@ mod probe;
 mod report;
 mod run;
 mod runs;
+mod stored;
 
 use calibench::exit::{CliError, Exit, ExitContext};
 

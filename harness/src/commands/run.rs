@@ -16,6 +16,7 @@ use calibench_results::{open_store, redact_url, RunId, RunReport};
 use tokio::runtime::Runtime;
 
 use super::interrupt;
+use super::stored::settle;
 use crate::cli::RunArgs;
 
 /// `calibench run`, `--repeat` times; the exit code is the worst of the runs.
@@ -136,20 +137,16 @@ fn run_once(args: &RunArgs, rt: &Runtime) -> Result<Exit, CliError> {
     } else {
         print!("{}", run_table(&report));
     }
-    match stored {
-        Ok(_) => {
-            spool.remove(report.run_id).or_environment()?;
-            if !args.json {
-                println!("stored run {} in {}", report.run_id, redact_url(&url));
-            }
-        }
-        Err(e) => {
-            eprintln!(
-                "error: the run was measured but not stored: {e}\n  it is spooled at {}; `calibench push` stores it when the database is back",
-                spool_path.display()
-            );
-            exit = Exit::Environment;
-        }
+    let stored = stored.map(|_| ()).map_err(|e| e.to_string());
+    if !settle(
+        stored,
+        &report,
+        &spool,
+        &url,
+        args.json,
+        "the run was measured",
+    )? {
+        exit = Exit::Environment;
     }
     if let Some(e) = executor_error {
         eprintln!("error: {e}");

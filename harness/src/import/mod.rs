@@ -70,14 +70,64 @@ impl ImportError {
     }
 }
 
-/// The format of `path`: criterion for a directory, else told by its content.
-pub fn detect(path: &Path) -> Result<ImportFormat, ImportError> {
-    if path.is_dir() {
-        return Ok(ImportFormat::Criterion);
+/// Reads every series of `path` (a file read once, or criterion's directory) in
+/// `format`, or in the format its content tells when none is given.
+pub fn read_import(
+    path: &Path,
+    format: Option<ImportFormat>,
+) -> Result<(ImportFormat, Vec<Series>), ImportError> {
+    let series = if path.is_dir() || format == Some(ImportFormat::Criterion) {
+        (ImportFormat::Criterion, read_criterion_dir(path)?)
+    } else {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ImportError::new(path, "(file)", e.to_string()))?;
+        let doc = if text.trim_start().starts_with(['{', '[']) {
+            Some(serde_json::from_str::<Value>(&text).map_err(|e| {
+                ImportError::new(
+                    path,
+                    format!("line {} column {}", e.line(), e.column()),
+                    format!("not valid JSON: {e}"),
+                )
+            })?)
+        } else {
+            None
+        };
+        let format = match format {
+            Some(f) => f,
+            None => detect(doc.as_ref(), &text, path)?,
+        };
+        let json = || {
+            doc.as_ref()
+                .ok_or_else(|| ImportError::new(path, "(document)", "not JSON"))
+        };
+        let series = match format {
+            ImportFormat::Criterion => read_criterion_dir(path)?,
+            ImportFormat::Go => gotest::parse(&text, path)?,
+            ImportFormat::Hyperfine => hyperfine::parse(json()?, path)?,
+            ImportFormat::Gbench => gbench::parse(json()?, path)?,
+            ImportFormat::Pytest => pytest::parse(json()?, path)?,
+        };
+        (format, series)
+    };
+    if series.1.is_empty() {
+        return Err(ImportError::new(path, "(document)", "no benchmarks found"));
     }
-    let text = read(path)?;
-    if text.trim_start().starts_with(['{', '[']) {
-        let v = json(path)?;
+    let mut seen = std::collections::HashSet::new();
+    for s in &series.1 {
+        if !seen.insert(&s.name) {
+            return Err(ImportError::new(
+                path,
+                &s.name,
+                "the same benchmark appears twice",
+            ));
+        }
+    }
+    Ok(series)
+}
+
+/// The format a file's content tells: its JSON keys, or Go's `Benchmark` lines.
+fn detect(doc: Option<&Value>, text: &str, path: &Path) -> Result<ImportFormat, ImportError> {
+    if let Some(v) = doc {
         if v.get("results").is_some() {
             return Ok(ImportFormat::Hyperfine);
         }
@@ -101,46 +151,6 @@ pub fn detect(path: &Path) -> Result<ImportFormat, ImportError> {
         "(document)",
         "neither JSON nor `go test -bench` output: give --format",
     ))
-}
-
-/// Reads every series of `path` in `format`.
-pub fn read_series(path: &Path, format: ImportFormat) -> Result<Vec<Series>, ImportError> {
-    let series = match format {
-        ImportFormat::Criterion => read_criterion_dir(path)?,
-        ImportFormat::Go => gotest::parse(&read(path)?, path)?,
-        ImportFormat::Hyperfine => hyperfine::parse(&json(path)?, path)?,
-        ImportFormat::Gbench => gbench::parse(&json(path)?, path)?,
-        ImportFormat::Pytest => pytest::parse(&json(path)?, path)?,
-    };
-    if series.is_empty() {
-        return Err(ImportError::new(path, "(document)", "no benchmarks found"));
-    }
-    let mut seen = std::collections::HashSet::new();
-    for s in &series {
-        if !seen.insert(&s.name) {
-            return Err(ImportError::new(
-                path,
-                &s.name,
-                "the same benchmark appears twice",
-            ));
-        }
-    }
-    Ok(series)
-}
-
-fn read(path: &Path) -> Result<String, ImportError> {
-    std::fs::read_to_string(path).map_err(|e| ImportError::new(path, "(file)", e.to_string()))
-}
-
-fn json(path: &Path) -> Result<Value, ImportError> {
-    let text = read(path)?;
-    serde_json::from_str(&text).map_err(|e| {
-        ImportError::new(
-            path,
-            format!("line {} column {}", e.line(), e.column()),
-            format!("not valid JSON: {e}"),
-        )
-    })
 }
 
 /// A positive, finite number at `field`.

@@ -2,13 +2,12 @@
 //! environment, directory and CPUs as a host run) in its own process group, which is
 //! killed when the server is dropped or the run is interrupted.
 
-use std::io::{Read, Seek, SeekFrom};
 use std::process::Child;
 use std::time::{Duration, Instant};
 
 use calibench_suites::Benchmark;
 
-use crate::launch::{track_server, untrack_server, LaunchError, Launcher};
+use crate::launch::{file_tail, track_server, untrack_server, LaunchError, Launcher};
 
 /// A running server process.
 pub struct HostServer {
@@ -50,11 +49,10 @@ impl HostServer {
     }
 
     fn stderr_tail(&mut self) -> String {
-        let len = self.stderr.seek(SeekFrom::End(0)).unwrap_or(0);
-        let _ = self.stderr.seek(SeekFrom::Start(len.saturating_sub(1024)));
-        let mut tail = Vec::new();
-        let _ = self.stderr.read_to_end(&mut tail);
-        String::from_utf8_lossy(&tail).trim().to_string()
+        file_tail(&mut self.stderr, 1024)
+            .unwrap_or_default()
+            .trim()
+            .to_string()
     }
 
     /// SIGTERM to the group, SIGKILL after a second if it is still there.
