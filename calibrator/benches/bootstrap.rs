@@ -48,6 +48,7 @@ fn statistics(c: &mut Criterion) {
                 .iter()
                 .enumerate()
                 .map(|(i, (base, cand))| SamplePair {
+                    extra_log_se: 0.0,
                     baseline: base,
                     candidate: cand,
                     baseline_runs: &no_runs,

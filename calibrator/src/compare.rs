@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bootstrap::{check_level, interval_from, replicates, DEFAULT_RESAMPLES};
 pub use crate::comparison::{Comparison, Noise};
-use crate::distributions::normal_sf;
+use crate::distributions::{normal_sf, t_quantile, t_sf};
 use crate::error::{check_positive, StatsError};
 use crate::summary::{median_in_place, Summary};
 
@@ -204,6 +204,9 @@ pub struct SamplePair<'a> {
     /// Median of each run of the side (the unit of replication across sessions).
     pub baseline_runs: &'a [f64],
     pub candidate_runs: &'a [f64],
+    /// Standard error (log scale) of an uncertainty the samples do not show but the
+    /// change carries: the calibrated overheads that adjusted the values (0 for none).
+    pub extra_log_se: f64,
     pub seed: u64,
 }
 
@@ -244,6 +247,26 @@ pub struct Judged {
 /// a change they show is inconclusive. The detectable effect uses the Bonferroni level
 /// α/m, the strictest step of Benjamini–Hochberg over m benchmarks; without a change,
 /// a detectable effect above the threshold is inconclusive too (no silent pass).
+/// Widens a comparison by an independent uncertainty `extra` (log scale) that its
+/// samples do not show, adding variances (first-order propagation of independent
+/// errors): each half-width h becomes √(h² + (q·extra)²), with q the interval's own
+/// quantile (t at the noise's degrees of freedom), and the p-value is the t test of the
+/// log change against the combined standard error.
+pub fn with_extra_uncertainty(mut c: Comparison, extra: f64, level: f64) -> Comparison {
+    if !(extra.is_finite() && extra > 0.0) {
+        return c;
+    }
+    let q = t_quantile(1.0 - (1.0 - level) / 2.0, c.noise.df);
+    let l = c.change.ln_1p();
+    let down = (l - c.ci_low.ln_1p()).max(0.0).hypot(q * extra);
+    let up = (c.ci_high.ln_1p() - l).max(0.0).hypot(q * extra);
+    c.ci_low = (l - down).exp_m1();
+    c.ci_high = (l + up).exp_m1();
+    c.noise.se_log = c.noise.se_log.hypot(extra);
+    c.p_value = (2.0 * t_sf((l / c.noise.se_log).abs(), c.noise.df)).clamp(0.0, 1.0);
+    c
+}
+
 pub fn judge_suite(
     pairs: &[SamplePair<'_>],
     level: f64,
@@ -254,7 +277,7 @@ pub fn judge_suite(
         .iter()
         .map(|p| {
             let runs = p.baseline_runs.len() + p.candidate_runs.len();
-            if runs >= crate::between::MIN_RUNS_IN_ALL
+            let compared = if runs >= crate::between::MIN_RUNS_IN_ALL
                 && !p.baseline_runs.is_empty()
                 && !p.candidate_runs.is_empty()
             {
@@ -263,7 +286,8 @@ pub fn judge_suite(
             } else {
                 compare_samples(p.baseline, p.candidate, level, DEFAULT_RESAMPLES, p.seed)
                     .map(|c| (c, Replication::Samples))
-            }
+            };
+            compared.map(|(c, r)| (with_extra_uncertainty(c, p.extra_log_se, level), r))
         })
         .collect();
     let p_values: Vec<f64> = compared
@@ -307,6 +331,32 @@ pub fn judge_suite(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extra_uncertainty_widens_in_quadrature_and_weakens_the_test() {
+        let c = Comparison {
+            baseline_median: 1.0,
+            candidate_median: 1.02,
+            change: 0.02f64.exp_m1(),
+            ci_low: 0.01f64.exp_m1(),
+            ci_high: 0.03f64.exp_m1(),
+            p_value: 0.001,
+            mde: None,
+            noise: Noise {
+                se_log: 0.005,
+                df: 1e9,
+            },
+        };
+        assert_eq!(with_extra_uncertainty(c, 0.0, 0.95), c);
+        let w = with_extra_uncertainty(c, 0.015, 0.95);
+        let z = 1.959964;
+        let half = 0.01f64.hypot(z * 0.015);
+        assert!((w.ci_high.ln_1p() - 0.02 - half).abs() < 1e-6, "{w:?}");
+        assert!((0.02 - w.ci_low.ln_1p() - half).abs() < 1e-6);
+        assert!((w.noise.se_log - 0.005f64.hypot(0.015)).abs() < 1e-12);
+        // z = 0.02/0.0158 = 1.26: no longer significant.
+        assert!((w.p_value - 0.207).abs() < 0.002, "{}", w.p_value);
+    }
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 

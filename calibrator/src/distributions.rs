@@ -19,11 +19,17 @@ pub fn normal_sf(z: f64) -> f64 {
     standard_normal().sf(z)
 }
 
+/// Above this many degrees of freedom t is the normal distribution to 1e-6 (and statrs'
+/// inverse t search does not end at very large df).
+const T_IS_NORMAL_DF: f64 = 1e6;
+
 /// Quantile of Student's t with `df` degrees of freedom (df > 0); the normal quantile
-/// when `df` is not a usable number of degrees of freedom.
+/// when `df` is not a usable number of degrees of freedom or beyond `T_IS_NORMAL_DF`.
 pub fn t_quantile(p: f64, df: f64) -> f64 {
     match StudentsT::new(0.0, 1.0, df) {
-        Ok(t) if df.is_finite() => t.inverse_cdf(p.clamp(1e-300, 1.0 - 1e-16)),
+        Ok(t) if df.is_finite() && df < T_IS_NORMAL_DF => {
+            t.inverse_cdf(p.clamp(1e-300, 1.0 - 1e-16))
+        }
         _ => normal_quantile(p),
     }
 }
@@ -31,7 +37,7 @@ pub fn t_quantile(p: f64, df: f64) -> f64 {
 /// Upper tail P(T > t) of Student's t with `df` degrees of freedom.
 pub fn t_sf(t: f64, df: f64) -> f64 {
     match StudentsT::new(0.0, 1.0, df) {
-        Ok(dist) if df.is_finite() => dist.sf(t),
+        Ok(dist) if df.is_finite() && df < T_IS_NORMAL_DF => dist.sf(t),
         _ => normal_sf(t),
     }
 }
@@ -39,6 +45,12 @@ pub fn t_sf(t: f64, df: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn huge_degrees_of_freedom_are_the_normal() {
+        assert!((t_quantile(0.975, 1e9) - 1.959964).abs() < 1e-5);
+        assert!((t_sf(1.959964, 1e12) - 0.025).abs() < 1e-6);
+    }
 
     /// Reference values from R 4.3 (`qnorm`, `pnorm(lower.tail = FALSE)`, `qt`).
     #[test]

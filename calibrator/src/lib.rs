@@ -15,6 +15,7 @@ pub mod limits;
 pub mod median_ci;
 pub mod overhead;
 pub mod paired;
+pub mod pool;
 pub mod rounds;
 pub mod seed;
 pub mod summary;
@@ -35,5 +36,6 @@ pub use overhead::{
     adjust, paired_overhead, pairs_needed, verdict, Adjusted, Overhead, OverheadInterval, Verdict,
 };
 pub use paired::judge_paired;
+pub use pool::{drift, pool, Drift, LogEstimate, Pooled};
 pub use rounds::{AbbaOrder, Progress, StopReason, StoppingRule};
 pub use summary::{median, quantile, Summary};

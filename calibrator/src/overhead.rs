@@ -5,12 +5,9 @@
 //! overhead is the geometric mean of the per-round ratios container/host, minus one
 //! (Fleming & Wallace, "How not to lie with statistics: the correct way to summarize
 //! benchmark results", CACM 1986: ratios are averaged geometrically). Its confidence
-//! interval is a percentile bootstrap (Efron & Tibshirani 1993, ch. 13) of the mean log
-//! ratio, mapped through `exp(x) − 1`, which being monotone maps percentiles exactly.
-//! Percentile intervals of a mean are too narrow for small n, so the percentiles are
-//! *expanded* (Hesterberg, "What Teachers Should Know About the Bootstrap", The American
-//! Statistician 69, 2015, §4.1): the tail probability α′ is chosen so that
-//! z₁₋α′/₂ = √(n/(n−1)) · t₁₋α/₂,ₙ₋₁.
+//! interval is a Student t interval of the mean log ratio whose unit is the ABBA cycle
+//! (two rounds in opposite orders; see `paired_overhead`), mapped through `exp(x) − 1`,
+//! which being monotone maps the bounds exactly.
 
 use serde::{Deserialize, Serialize};
 
@@ -83,6 +80,12 @@ pub struct Overhead {
     pub level: f64,
     /// Standard deviation of the per-round log ratios (the noise the rounds fight).
     pub log_ratio_sd: f64,
+    /// Standard error of the mean log ratio over the interval's units (ABBA cycles),
+    /// and its degrees of freedom: the interval is mean ± t(df)·se_log.
+    #[serde(default)]
+    pub se_log: f64,
+    #[serde(default)]
+    pub df: f64,
     pub verdict: Verdict,
 }
 
@@ -153,7 +156,8 @@ pub fn paired_overhead(
     let k = units.len() as f64;
     let m = units.iter().sum::<f64>() / k;
     let unit_sd = (units.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (k - 1.0)).sqrt();
-    let half = t_quantile(1.0 - (1.0 - level) / 2.0, k - 1.0) * unit_sd / k.sqrt();
+    let se_log = unit_sd / k.sqrt();
+    let half = t_quantile(1.0 - (1.0 - level) / 2.0, k - 1.0) * se_log;
     let sd = (logs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n as f64 - 1.0)).sqrt();
     let (low, high) = (m - half, m + half);
     let (overhead, ci_low, ci_high) = (m.exp_m1(), low.exp_m1(), high.exp_m1());
@@ -164,6 +168,8 @@ pub fn paired_overhead(
         ci_high,
         level,
         log_ratio_sd: sd,
+        se_log,
+        df: k - 1.0,
         verdict: verdict(ci_low, ci_high),
     })
 }
@@ -351,6 +357,8 @@ mod tests {
             ci_high: 0.30,
             level: 0.95,
             log_ratio_sd: 0.01,
+            se_log: 0.02,
+            df: 4.0,
             verdict: Verdict::Overhead,
         };
         let a = adjust(1.25, 1.20, 1.30, o.interval())?;

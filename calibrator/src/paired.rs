@@ -1,7 +1,7 @@
 //! Judging two builds measured in one interleaved session (`calibench ab`): the pairs of
 //! rounds carry the weight. The change is the paired overhead of B over A (geometric
-//! mean of the per-round ratios − 1, expanded bootstrap interval: `overhead.rs`); the
-//! p-value is the one-sample t-test of the per-round log ratios (Student 1908), which
+//! mean of the per-round ratios − 1, t interval over ABBA cycles: `overhead.rs`); the
+//! p-value is the one-sample t-test of the cycles' mean log ratios (Student 1908), which
 //! also gives the noise for the detectable effect.
 //!
 //! With a threshold the verdict is never a silent pass: a slowdown above the threshold
@@ -24,11 +24,10 @@ pub fn judge_paired(
     threshold: Option<f64>,
 ) -> Result<Judged, StatsError> {
     let o = paired_overhead(a, b, level)?;
-    let logs: Vec<f64> = a.iter().zip(b).map(|(x, y)| (y / x).ln()).collect();
-    let n = logs.len() as f64;
-    let mean = logs.iter().sum::<f64>() / n;
-    let se = o.log_ratio_sd / n.sqrt();
-    let df = n - 1.0;
+    // The test's unit is the interval's: the ABBA cycle, so that the p-value and the
+    // interval never disagree about zero.
+    let mean = (1.0 + o.overhead).ln();
+    let (se, df) = (o.se_log, o.df);
     let p_value = if se > 0.0 {
         (2.0 * t_sf((mean / se).abs(), df)).clamp(0.0, 1.0)
     } else if mean.abs() > 0.0 {

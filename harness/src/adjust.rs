@@ -5,8 +5,7 @@
 //! overhead's uncertainty. Raw values are never altered.
 
 use calibench_calibrator::{
-    adjust, limit_free, median, median_ci, LimitFree, LimitedRun, OverheadInterval, Verdict,
-    CONFIDENCE,
+    adjust, limit_free, median, median_ci, LimitFree, LimitedRun, OverheadInterval, CONFIDENCE,
 };
 use calibench_results::{
     BenchmarkResult, CalibrationProfile, DimensionOverhead, RunReport, Runtime, Status,
@@ -71,10 +70,7 @@ pub fn apply_profile(run: &mut RunReport, profile: &CalibrationProfile) -> usize
         .iter_mut()
         .filter(|b| b.runtime == Runtime::Docker && b.status == Status::Ok)
     {
-        let Some(d) = profile
-            .dimension(b.dimension)
-            .filter(|d| d.verdict != Verdict::TooFewRounds)
-        else {
+        let Some(d) = profile.adjusting(b.dimension) else {
             continue;
         };
         let values = match adjustable_values(b) {
@@ -88,11 +84,13 @@ pub fn apply_profile(run: &mut RunReport, profile: &CalibrationProfile) -> usize
         let (Some(m), Some(ci)) = (median(&values).ok(), ci) else {
             continue;
         };
-        if let Ok(a) = adjust(m, ci.low.min(m), ci.high.max(m), interval(d)) {
+        if let Ok(a) = adjust(m, ci.low.min(m), ci.high.max(m), interval(&d)) {
             b.adjusted_median = Some(a.median);
             b.adjusted_ci_low = Some(a.ci_low);
             b.adjusted_ci_high = Some(a.ci_high);
             b.execution_environment.overhead_pct = Some(d.overhead_pct);
+            b.execution_environment.overhead_ci_low_pct = Some(d.ci_low_pct);
+            b.execution_environment.overhead_ci_high_pct = Some(d.ci_high_pct);
             adjusted += 1;
         }
     }
@@ -104,7 +102,7 @@ pub fn apply_profile(run: &mut RunReport, profile: &CalibrationProfile) -> usize
 
 #[cfg(test)]
 mod tests {
-    use calibench_calibrator::Dimension;
+    use calibench_calibrator::{Dimension, Verdict};
     use calibench_results::testing::{fixture_profile, fixture_result, fixture_run};
     use calibench_results::CgroupUsage;
 

@@ -206,21 +206,25 @@ pub struct CalibrateArgs {
     /// Take the container configuration from this suite's [container] table
     #[arg(long, value_name = "FILE")]
     pub suite: Option<PathBuf>,
-    /// Dimensions to measure
-    #[arg(long, value_delimiter = ',', default_value = "cpu,memory,io,latency")]
-    pub dimensions: Vec<String>,
+    /// Dimensions to measure [default: cpu,memory,io,latency; with --check: those the stored profile adjusts]
+    #[arg(long, value_delimiter = ',')]
+    pub dimensions: Option<Vec<String>>,
     /// Stop a probe once its 95 % CI half-width is at most this many percentage points
     #[arg(long, value_name = "PCT", default_value_t = 0.5)]
     pub target_ci: f64,
-    /// Time for the whole calibration, e.g. 4m or 90s
-    #[arg(long, value_name = "DUR", default_value = "4m")]
-    pub max_time: String,
+    /// Time for the whole calibration, e.g. 4m or 90s [default: 4m; with --check: 60s]
+    #[arg(long, value_name = "DUR")]
+    pub max_time: Option<String>,
     /// At most this many rounds per probe
     #[arg(long, default_value_t = 200)]
     pub max_rounds: usize,
     /// Host against host: the method's own false-positive behaviour (no Docker needed)
     #[arg(long)]
     pub aa: bool,
+    /// Re-measure briefly and say whether the stored profile of this configuration still
+    /// holds (exit 1 when it drifted beyond its interval); nothing is stored
+    #[arg(long, conflicts_with = "aa")]
+    pub check: bool,
     #[command(flatten)]
     pub container: ContainerArgs,
     #[command(flatten)]

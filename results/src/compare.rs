@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use calibench_calibrator::distributions::normal_quantile;
 use calibench_calibrator::seed::fnv1a as seed_from;
 pub use calibench_calibrator::Replication;
 use calibench_calibrator::{judge_suite, Change, SamplePair, CONFIDENCE};
@@ -303,6 +304,8 @@ struct Pooled {
     /// The median of each pooled run, raw and adjusted.
     raw_runs: Vec<f64>,
     adjusted_runs: Vec<f64>,
+    /// Largest standard error (log scale) of the overheads that adjusted this side.
+    overhead_se: f64,
     keys: Vec<String>,
     failures: Vec<String>,
 }
@@ -314,6 +317,8 @@ struct Pending {
     candidate: Vec<f64>,
     baseline_runs: Vec<f64>,
     candidate_runs: Vec<f64>,
+    /// Uncertainty the adjustment adds to the change (log scale).
+    extra_log_se: f64,
     seed: u64,
 }
 
@@ -372,6 +377,7 @@ fn pool(runs: &[RunReport]) -> BTreeMap<(String, Runtime), Pooled> {
                     .overhead_pct
                     .map(|o| 1.0 + o / 100.0),
             };
+            p.overhead_se = p.overhead_se.max(overhead_se(b));
             match (factor, p.adjusted.as_mut()) {
                 (Some(f), Some(adj)) if f > 0.0 => {
                     adj.extend(b.samples.iter().map(|s| s / f));
@@ -384,6 +390,18 @@ fn pool(runs: &[RunReport]) -> BTreeMap<(String, Runtime), Pooled> {
         }
     }
     out
+}
+
+/// Standard error (log scale) of the overhead that adjusted a result, read off its 95 %
+/// interval; 0 for results without one.
+fn overhead_se(b: &BenchmarkResult) -> f64 {
+    let e = &b.execution_environment;
+    match (e.overhead_ci_low_pct, e.overhead_ci_high_pct) {
+        (Some(lo), Some(hi)) if lo > -100.0 && hi >= lo => {
+            ((hi / 100.0).ln_1p() - (lo / 100.0).ln_1p()) / (2.0 * normal_quantile(0.975))
+        }
+        _ => 0.0,
+    }
 }
 
 fn host_of(key: &str) -> &str {
@@ -510,6 +528,7 @@ pub fn compare_runs(
             .collect::<std::collections::BTreeSet<_>>()
             .len()
             == 1;
+        let adjusted_se = b.overhead_se.hypot(c.overhead_se);
         let (basis, bs, cs, br_runs, cr_runs) = if same_env {
             (Basis::Raw, &b.raw, &c.raw, &b.raw_runs, &c.raw_runs)
         } else if same_host && b.adjusted.is_some() && c.adjusted.is_some() {
@@ -553,6 +572,11 @@ pub fn compare_runs(
             candidate: cs.clone(),
             baseline_runs: br_runs.clone(),
             candidate_runs: cr_runs.clone(),
+            extra_log_se: if basis == Basis::Adjusted {
+                adjusted_se
+            } else {
+                0.0
+            },
             seed: seed_from(&[&name]),
         });
         rows.push(BenchmarkComparison {
@@ -580,6 +604,7 @@ pub fn compare_runs(
             candidate: &p.candidate,
             baseline_runs: &p.baseline_runs,
             candidate_runs: &p.candidate_runs,
+            extra_log_se: p.extra_log_se,
             seed: p.seed,
         })
         .collect();
@@ -817,6 +842,49 @@ mod tests {
         assert_eq!(row.basis, Basis::Adjusted);
         assert_eq!(row.verdict, "no change", "{row:?}");
         assert!(row.reason.as_deref().unwrap_or("").contains("adjusted"));
+    }
+
+    #[test]
+    fn the_overheads_uncertainty_reaches_adjusted_comparisons() {
+        // Host against a container that reads 2 % slower, adjusted by a profile that says
+        // 0 % with an interval of ±3 %: the 2 % is within what the profile cannot tell.
+        let host: Vec<RunReport> = [0.999, 1.0, 1.001]
+            .iter()
+            .map(|d| run_with("x", Runtime::Host, spread(*d, 30), None))
+            .collect();
+        let docker = |ci: Option<(f64, f64)>| -> Vec<RunReport> {
+            [1.019, 1.02, 1.021]
+                .iter()
+                .map(|d| {
+                    let mut r = run_with("x", Runtime::Docker, spread(*d, 30), Some(0.0));
+                    let e = &mut r.benchmarks[0].execution_environment;
+                    e.overhead_ci_low_pct = ci.map(|c| c.0);
+                    e.overhead_ci_high_pct = ci.map(|c| c.1);
+                    r
+                })
+                .collect()
+        };
+        let opts = CompareOptions::default();
+        let without = compare_runs(side("a"), &host, side("b"), &docker(None), &opts);
+        assert_eq!(
+            without.benchmarks[0].verdict, "slower",
+            "{:?}",
+            without.benchmarks[0]
+        );
+        let with = compare_runs(
+            side("a"),
+            &host,
+            side("b"),
+            &docker(Some((-3.0, 3.0))),
+            &opts,
+        );
+        let row = &with.benchmarks[0];
+        assert_eq!(row.basis, Basis::Adjusted);
+        assert_eq!(row.verdict, "no change", "{row:?}");
+        assert!(
+            row.ci_low_pct.expect("a value") < 0.0 && row.ci_high_pct.expect("a value") > 4.0,
+            "{row:?}"
+        );
     }
 
     #[test]

@@ -156,6 +156,12 @@ pub struct ExecutionEnvironment {
     pub cgroup: Option<CgroupUsage>,
     /// Overhead of this result's dimension used for adjustment, percent.
     pub overhead_pct: Option<f64>,
+    /// That overhead's 95 % interval, percent: its uncertainty is carried into
+    /// comparisons made on adjusted values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overhead_ci_low_pct: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overhead_ci_high_pct: Option<f64>,
     /// Docker results of an interleaved run: container against host over paired rounds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paired_with_host: Option<PairedRatio>,
@@ -190,6 +196,8 @@ impl ExecutionEnvironment {
             limits: None,
             cgroup: None,
             overhead_pct: None,
+            overhead_ci_low_pct: None,
+            overhead_ci_high_pct: None,
             paired_with_host: None,
             not_adjustable: None,
             service: None,

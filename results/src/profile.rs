@@ -5,7 +5,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use calibench_calibrator::{Dimension, StopReason, Verdict};
+use calibench_calibrator::{
+    pool, Dimension, LogEstimate, OverheadInterval, StopReason, Verdict, CONFIDENCE,
+};
 
 use crate::model::EngineFacts;
 
@@ -48,6 +50,24 @@ pub struct DimensionOverhead {
     pub ci_high_pct: f64,
     pub verdict: Verdict,
     pub rounds: usize,
+}
+
+/// One dimension's overhead pooled over the newest calibrations of a key (random
+/// effects: `calibench_calibrator::pool`), which adjusts results in place of a single
+/// calibration's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PooledOverhead {
+    pub dimension: Dimension,
+    pub probe: String,
+    pub overhead_pct: f64,
+    pub ci_low_pct: f64,
+    pub ci_high_pct: f64,
+    /// Calibrations pooled (this one and earlier ones of the same key).
+    pub calibrations: usize,
+    /// Between-calibration standard deviation, percent (τ on the log scale × 100).
+    pub between_sd_pct: f64,
+    /// The pooled profiles' ids, newest first.
+    pub profile_ids: Vec<String>,
 }
 
 /// Memory the container costs beyond the workload itself.
@@ -99,11 +119,165 @@ pub struct CalibrationProfile {
     pub start_latency: Option<StartLatency>,
     #[serde(default)]
     pub notes: Vec<String>,
+    /// Per dimension, this calibration pooled with the key's earlier ones (absent when
+    /// there were none); results are adjusted by these where present.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pooled: Vec<PooledOverhead>,
 }
 
 impl CalibrationProfile {
     /// The overhead of a dimension, as a fraction with its interval.
     pub fn dimension(&self, dimension: Dimension) -> Option<&DimensionOverhead> {
         self.dimensions.iter().find(|d| d.dimension == dimension)
+    }
+
+    /// The overhead that adjusts a dimension: pooled over calibrations where there were
+    /// several, else this calibration's own (never one with too few rounds).
+    pub fn adjusting(&self, dimension: Dimension) -> Option<DimensionOverhead> {
+        let own = self
+            .dimension(dimension)
+            .filter(|d| d.verdict != Verdict::TooFewRounds)?;
+        Some(
+            match self.pooled.iter().find(|p| p.dimension == dimension) {
+                Some(p) => DimensionOverhead {
+                    dimension,
+                    probe: p.probe.clone(),
+                    overhead_pct: p.overhead_pct,
+                    ci_low_pct: p.ci_low_pct,
+                    ci_high_pct: p.ci_high_pct,
+                    verdict: calibench_calibrator::verdict(
+                        p.ci_low_pct / 100.0,
+                        p.ci_high_pct / 100.0,
+                    ),
+                    rounds: own.rounds,
+                },
+                None => own.clone(),
+            },
+        )
+    }
+
+    /// Each dimension's overhead on the log scale with its standard error, read off the
+    /// t interval over `rounds / 2` ABBA cycles.
+    pub fn log_estimate(&self, dimension: Dimension) -> Option<LogEstimate> {
+        let d = self
+            .dimension(dimension)
+            .filter(|d| d.verdict != Verdict::TooFewRounds)?;
+        let cycles = if d.rounds >= 4 {
+            d.rounds / 2
+        } else {
+            d.rounds
+        };
+        LogEstimate::from_interval(
+            OverheadInterval {
+                estimate: d.overhead_pct / 100.0,
+                low: d.ci_low_pct / 100.0,
+                high: d.ci_high_pct / 100.0,
+            },
+            cycles.saturating_sub(1) as f64,
+            CONFIDENCE,
+        )
+        .ok()
+    }
+}
+
+/// Pools `newest` with earlier calibrations of its key (`earlier`, any order): one
+/// [`PooledOverhead`] per dimension that at least two calibrations measured with an
+/// interval. Profiles of another key or A/A profiles are ignored.
+pub fn pool_history(
+    newest: &CalibrationProfile,
+    earlier: &[CalibrationProfile],
+) -> Vec<PooledOverhead> {
+    let mut earlier: Vec<&CalibrationProfile> = earlier
+        .iter()
+        .filter(|p| {
+            p.profile_key == newest.profile_key && !p.aa && p.profile_id != newest.profile_id
+        })
+        .collect();
+    earlier.sort_by_key(|p| std::cmp::Reverse(p.created_at));
+    earlier.truncate(POOLED_CALIBRATIONS - 1);
+    let mut out = Vec::new();
+    for d in &newest.dimensions {
+        let mut ids = Vec::new();
+        let mut estimates = Vec::new();
+        for p in std::iter::once(newest).chain(earlier.iter().copied()) {
+            let same_probe = p.dimension(d.dimension).is_some_and(|x| x.probe == d.probe);
+            if let (true, Some(e)) = (same_probe, p.log_estimate(d.dimension)) {
+                ids.push(p.profile_id.clone());
+                estimates.push(e);
+            }
+        }
+        if estimates.len() < 2 {
+            continue;
+        }
+        if let Ok(p) = pool(&estimates, CONFIDENCE) {
+            out.push(PooledOverhead {
+                dimension: d.dimension,
+                probe: d.probe.clone(),
+                overhead_pct: p.estimate * 100.0,
+                ci_low_pct: p.low * 100.0,
+                ci_high_pct: p.high * 100.0,
+                calibrations: p.calibrations,
+                between_sd_pct: p.tau * 100.0,
+                profile_ids: ids,
+            });
+        }
+    }
+    out
+}
+
+/// How many calibrations of a key are pooled at most (the newest ones): enough to see
+/// the between-calibration variance, few enough that an old engine state ages out.
+pub const POOLED_CALIBRATIONS: usize = 5;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::fixture_profile;
+
+    fn cal(pct: f64, low: f64, high: f64, seconds_ago: i64) -> CalibrationProfile {
+        let mut p = fixture_profile(Dimension::Cpu, pct, low, high, Verdict::Overhead);
+        p.created_at -= chrono::Duration::seconds(seconds_ago);
+        p
+    }
+
+    #[test]
+    fn history_pools_calibrations_of_the_same_key_and_adjusts_with_them() {
+        let newest = cal(0.0, -0.5, 0.5, 0);
+        let mut other_key = cal(9.0, 8.5, 9.5, 10);
+        other_key.profile_key = "another".into();
+        let earlier = vec![cal(3.0, 2.5, 3.5, 20), other_key, newest.clone()];
+        let pooled = pool_history(&newest, &earlier);
+        assert_eq!(pooled.len(), 1);
+        let p = &pooled[0];
+        assert_eq!(
+            p.calibrations, 2,
+            "the other key and the newest's own copy are left out"
+        );
+        assert!(
+            p.between_sd_pct > 1.0,
+            "0 % and 3 % apart, each ±0.5: {p:?}"
+        );
+        assert!(p.ci_low_pct < 0.0 && p.ci_high_pct > 3.0, "{p:?}");
+        let mut adjusted = newest.clone();
+        adjusted.pooled = pooled;
+        let d = adjusted.adjusting(Dimension::Cpu).expect("a value");
+        assert!((d.overhead_pct - 1.5).abs() < 0.1, "{d:?}");
+        assert!(
+            newest
+                .adjusting(Dimension::Cpu)
+                .expect("a value")
+                .overhead_pct
+                .abs()
+                < 1e-12
+        );
+    }
+
+    #[test]
+    fn one_calibration_alone_is_not_pooled_and_too_few_rounds_never_adjusts() {
+        let newest = cal(1.0, 0.5, 1.5, 0);
+        assert!(pool_history(&newest, &[]).is_empty());
+        let short = fixture_profile(Dimension::Cpu, 1.0, 0.0, 2.0, Verdict::TooFewRounds);
+        assert!(short.adjusting(Dimension::Cpu).is_none());
+        assert!(pool_history(&newest, &[short]).is_empty());
     }
 }

@@ -172,5 +172,6 @@ pub fn fixture_profile(
         memory: None,
         start_latency: None,
         notes: vec![],
+        pooled: vec![],
     }
 }

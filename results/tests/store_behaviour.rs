@@ -160,3 +160,48 @@ async fn postgres_reports_its_mode_and_redacts_its_password() {
     assert!(!err.to_string().contains("not-the-password"), "{err}");
     assert!(err.is_environment());
 }
+
+#[tokio::test]
+async fn profile_history_is_the_newest_profiles_of_a_key_newest_first() {
+    on_every_backend(
+        "profile_history_is_the_newest_profiles_of_a_key_newest_first",
+        |store| async move {
+            use calibench_calibrator::Verdict;
+            use calibench_results::testing::fixture_profile;
+            use calibench_results::Dimension;
+            let at = |pct: f64, minutes_ago: i64, key: &str| {
+                let mut p =
+                    fixture_profile(Dimension::Cpu, pct, pct - 1.0, pct + 1.0, Verdict::Overhead);
+                p.created_at -= chrono::Duration::minutes(minutes_ago);
+                p.profile_key = key.into();
+                p
+            };
+            let profiles = [
+                at(1.0, 30, "k"),
+                at(2.0, 20, "k"),
+                at(3.0, 10, "k"),
+                at(9.0, 0, "other"),
+            ];
+            for p in &profiles {
+                store.save_profile(p).await.expect("profile stored");
+            }
+            let history = store.profile_history("k", 2).await.expect("history");
+            let ids: Vec<&str> = history.iter().map(|p| p.profile_id.as_str()).collect();
+            assert_eq!(
+                ids,
+                vec![
+                    profiles[2].profile_id.as_str(),
+                    profiles[1].profile_id.as_str()
+                ]
+            );
+            let newest = store
+                .find_profile("k")
+                .await
+                .expect("lookup")
+                .expect("a profile");
+            assert_eq!(newest.profile_id, history[0].profile_id);
+            assert!(store.find_profile("none").await.expect("lookup").is_none());
+        },
+    )
+    .await;
+}

@@ -94,6 +94,9 @@ pub struct ContainerSide {
     pub base_dir: PathBuf,
 }
 
+/// The session without the CPU quota that CPU probes use when the configuration has one.
+pub const QUOTA_FREE: &str = "quota-free";
+
 pub fn session_name(variant: Variant) -> &'static str {
     match variant {
         Variant::Unconfined => "unconfined",
@@ -166,9 +169,13 @@ impl ContainerSide {
 
 impl Side for ContainerSide {
     fn measure(&mut self, probe: &CalibrationProbe) -> Result<ProbeReport, CalibrationError> {
+        let session = match self.sessions.contains_key(QUOTA_FREE) {
+            true if probe.dimension() == calibench_suites::Dimension::Cpu => QUOTA_FREE,
+            _ => session_name(probe.variant),
+        };
         let id = self
             .sessions
-            .get(session_name(probe.variant))
+            .get(session)
             .ok_or_else(|| CalibrationError::Missing(format!("no container for {}", probe.label)))?
             .clone();
         let dir = probe.container_dir(&self.base_dir);

@@ -231,6 +231,8 @@ impl Executor for DockerExecutor {
             limits: inspected.host_config.as_ref().map(applied_limits),
             cgroup: None,
             overhead_pct: None,
+            overhead_ci_low_pct: None,
+            overhead_ci_high_pct: None,
             paired_with_host: None,
             not_adjustable: None,
             service: service

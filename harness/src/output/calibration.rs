@@ -4,6 +4,8 @@ use std::fmt::Write;
 
 use calibench_results::{CalibrationProfile, Dimension};
 
+use crate::calibrate::check::CheckReport;
+
 use super::format::quantity;
 
 pub fn calibration_table(p: &CalibrationProfile) -> String {
@@ -64,8 +66,75 @@ pub fn calibration_table(p: &CalibrationProfile) -> String {
             s.create_to_first_output_ms, s.create_to_removed_ms, s.host_spawn_ms, s.added_ms, s.added_ci_low_ms, s.added_ci_high_ms
         );
     }
+    if !p.pooled.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nadjusts with (this calibration pooled with the key's earlier ones, random effects)"
+        );
+        for d in &p.pooled {
+            let _ = writeln!(
+                out,
+                "  {:<8} {:<20} {:>+8.2}% {:>20}  {} calibrations, between them sd {:.2} %",
+                d.dimension.to_string(),
+                d.probe,
+                d.overhead_pct,
+                format!("{:+.2} … {:+.2} %", d.ci_low_pct, d.ci_high_pct),
+                d.calibrations,
+                d.between_sd_pct
+            );
+        }
+    }
     for n in &p.notes {
         let _ = writeln!(out, "note: {n}");
     }
+    out
+}
+
+/// `calibrate --check`: the stored overhead against a fresh measurement, per dimension.
+pub fn check_table(r: &CheckReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "checking calibration profile {} (fresh measurement {}, not stored)",
+        r.profile_id, r.check_id
+    );
+    let _ = writeln!(
+        out,
+        "  {:<8} {:<16} {:>26} {:>26} {:>26}  outcome",
+        "dimension", "probe", "stored (95% CI)", "now (95% CI)", "difference (95% CI)"
+    );
+    let pct = |m: Option<f64>, l: Option<f64>, h: Option<f64>| match (m, l, h) {
+        (Some(m), Some(l), Some(h)) => format!("{m:+.2} ({l:+.2} … {h:+.2}) %"),
+        _ => "—".to_string(),
+    };
+    for d in &r.dimensions {
+        let _ = writeln!(
+            out,
+            "  {:<8} {:<16} {:>26} {:>26} {:>26}  {}",
+            d.dimension.to_string(),
+            d.probe,
+            pct(
+                Some(d.stored_pct),
+                Some(d.stored_ci_low_pct),
+                Some(d.stored_ci_high_pct)
+            ),
+            pct(d.now_pct, d.now_ci_low_pct, d.now_ci_high_pct),
+            pct(
+                d.difference_pct,
+                d.difference_ci_low_pct,
+                d.difference_ci_high_pct
+            ),
+            d.outcome
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        if r.holds {
+            "the stored profile holds"
+        } else {
+            "the stored profile does NOT hold: run `calibench calibrate` with the same flags to re-measure and store it"
+        }
+    );
     out
 }

@@ -158,9 +158,18 @@ impl Store {
 
     /// The newest non-A/A profile with this key.
     pub async fn find_profile(&self, key: &str) -> Result<Option<CalibrationProfile>, StoreError> {
+        Ok(self.profile_history(key, 1).await?.into_iter().next())
+    }
+
+    /// The newest `limit` non-A/A profiles with this key, newest first.
+    pub async fn profile_history(
+        &self,
+        key: &str,
+        limit: usize,
+    ) -> Result<Vec<CalibrationProfile>, StoreError> {
         match self {
-            Store::Sqlite(s) => s.find_profile(key).await,
-            Store::Postgres(s) => s.find_profile(key).await,
+            Store::Sqlite(s) => s.profile_history(key, limit).await,
+            Store::Postgres(s) => s.profile_history(key, limit).await,
         }
     }
 

@@ -278,15 +278,22 @@ impl SqliteStore {
         Ok(())
     }
 
-    pub async fn find_profile(&self, key: &str) -> Result<Option<CalibrationProfile>, StoreError> {
-        let body: Option<String> = sqlx::query_scalar(
-            "SELECT profile FROM calibration_profile WHERE profile_key = ? ORDER BY created_at DESC LIMIT 1",
+    pub async fn profile_history(
+        &self,
+        key: &str,
+        limit: usize,
+    ) -> Result<Vec<CalibrationProfile>, StoreError> {
+        let bodies: Vec<String> = sqlx::query_scalar(
+            "SELECT profile FROM calibration_profile WHERE profile_key = ? ORDER BY created_at DESC LIMIT ?",
         )
         .bind(key)
-        .fetch_optional(&self.pool)
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
         .await?;
-        body.map(|b| serde_json::from_str(&b).map_err(StoreError::from))
-            .transpose()
+        bodies
+            .iter()
+            .map(|b| serde_json::from_str(b).map_err(StoreError::from))
+            .collect()
     }
 
     pub async fn status(&self) -> Result<StoreStatus, StoreError> {

@@ -1,0 +1,240 @@
+//! Calibrations of one configuration, taken together: the variation *between*
+//! calibrations (another hour, another container, another state of a shared machine) is
+//! larger than the noise inside one, so one calibration's interval does not say where the
+//! next will fall.
+//!
+//! Pooling: a random-effects mean of the calibrations' log overheads (DerSimonian &
+//! Laird, "Meta-analysis in clinical trials", Controlled Clinical Trials 7, 1986): each
+//! calibration is weighted by 1/(se² + τ²), where τ² is the between-calibration variance
+//! estimated by the method of moments from Cochran's Q and truncated at zero. The
+//! interval is the mean ± z·√(1/Σw); with few calibrations the DerSimonian–Laird interval
+//! is known to be somewhat narrow (IntHout, Ioannidis & Borm, BMC Medical Research
+//! Methodology 14:25, 2014), which is why the harness also keeps every calibration's own
+//! interval and the τ it saw.
+//!
+//! Drift: whether a fresh calibration disagrees with a stored one is a test of their
+//! difference, z = (y₁ − y₂)/√(se₁² + se₂²), not a look at whether the two intervals
+//! overlap, which is far too conservative (Schenker & Gentleman, "On judging the
+//! significance of differences by examining the overlap between confidence intervals",
+//! The American Statistician 55, 2001).
+
+use serde::{Deserialize, Serialize};
+
+use crate::distributions::{normal_quantile, normal_sf, t_quantile};
+use crate::error::StatsError;
+use crate::overhead::OverheadInterval;
+
+/// One calibration's overhead on the log scale: `log` = ln(1 + overhead), `se` its
+/// standard error.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LogEstimate {
+    pub log: f64,
+    pub se: f64,
+}
+
+impl LogEstimate {
+    /// Reads the standard error back off a t interval at `level` with `df` degrees of
+    /// freedom (the calibration's ABBA cycles − 1).
+    pub fn from_interval(o: OverheadInterval, df: f64, level: f64) -> Result<Self, StatsError> {
+        if !(1.0 + o.low > 0.0 && o.low <= o.estimate && o.estimate <= o.high) {
+            return Err(StatsError::InvalidParameter(
+                "an overhead interval must contain its estimate and stay above −100 %",
+            ));
+        }
+        if !(df >= 1.0 && level > 0.0 && level < 1.0) {
+            return Err(StatsError::InvalidParameter(
+                "an interval needs at least one degree of freedom and a level in (0, 1)",
+            ));
+        }
+        let t = t_quantile(1.0 - (1.0 - level) / 2.0, df);
+        let se = (o.high.ln_1p() - o.low.ln_1p()) / (2.0 * t);
+        Ok(Self {
+            log: o.estimate.ln_1p(),
+            se,
+        })
+    }
+}
+
+/// Calibrations pooled by random effects, as fractions (0.02 = +2 %).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Pooled {
+    pub calibrations: usize,
+    pub estimate: f64,
+    pub low: f64,
+    pub high: f64,
+    /// Between-calibration standard deviation on the log scale (≈ a fraction).
+    pub tau: f64,
+}
+
+/// Pools calibrations (DerSimonian & Laird 1986); `level` is the interval's confidence.
+pub fn pool(estimates: &[LogEstimate], level: f64) -> Result<Pooled, StatsError> {
+    if estimates.is_empty() {
+        return Err(StatsError::TooFewSamples { needed: 1, got: 0 });
+    }
+    if estimates
+        .iter()
+        .any(|e| !(e.log.is_finite() && e.se.is_finite() && e.se > 0.0))
+    {
+        return Err(StatsError::InvalidParameter(
+            "every calibration needs a finite estimate and a positive standard error",
+        ));
+    }
+    let k = estimates.len() as f64;
+    let w: Vec<f64> = estimates.iter().map(|e| 1.0 / (e.se * e.se)).collect();
+    let sw: f64 = w.iter().sum();
+    let fixed = estimates
+        .iter()
+        .zip(&w)
+        .map(|(e, w)| w * e.log)
+        .sum::<f64>()
+        / sw;
+    let q: f64 = estimates
+        .iter()
+        .zip(&w)
+        .map(|(e, w)| w * (e.log - fixed).powi(2))
+        .sum();
+    let c = sw - w.iter().map(|w| w * w).sum::<f64>() / sw;
+    let tau2 = if c > 0.0 {
+        ((q - (k - 1.0)) / c).max(0.0)
+    } else {
+        0.0
+    };
+    let wr: Vec<f64> = estimates
+        .iter()
+        .map(|e| 1.0 / (e.se * e.se + tau2))
+        .collect();
+    let swr: f64 = wr.iter().sum();
+    let mean = estimates
+        .iter()
+        .zip(&wr)
+        .map(|(e, w)| w * e.log)
+        .sum::<f64>()
+        / swr;
+    let half = normal_quantile(1.0 - (1.0 - level) / 2.0) / swr.sqrt();
+    Ok(Pooled {
+        calibrations: estimates.len(),
+        estimate: mean.exp_m1(),
+        low: (mean - half).exp_m1(),
+        high: (mean + half).exp_m1(),
+        tau: tau2.sqrt(),
+    })
+}
+
+/// A fresh calibration against a stored one.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Drift {
+    /// Ratio of the two overheads' factors, minus one: (1 + now)/(1 + stored) − 1.
+    pub difference: f64,
+    pub low: f64,
+    pub high: f64,
+    pub p_value: f64,
+    /// The difference is significant at the interval's level.
+    pub drifted: bool,
+}
+
+/// Tests whether `now` differs from `stored` (two-sided, at `level`).
+pub fn drift(stored: LogEstimate, now: LogEstimate, level: f64) -> Result<Drift, StatsError> {
+    if !(stored.se > 0.0 && now.se > 0.0 && stored.log.is_finite() && now.log.is_finite()) {
+        return Err(StatsError::InvalidParameter(
+            "both calibrations need a finite estimate and a positive standard error",
+        ));
+    }
+    let d = now.log - stored.log;
+    let se = (stored.se.powi(2) + now.se.powi(2)).sqrt();
+    let z = normal_quantile(1.0 - (1.0 - level) / 2.0);
+    let p_value = (2.0 * normal_sf((d / se).abs())).clamp(0.0, 1.0);
+    Ok(Drift {
+        difference: d.exp_m1(),
+        low: (d - z * se).exp_m1(),
+        high: (d + z * se).exp_m1(),
+        p_value,
+        drifted: p_value < 1.0 - level,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn e(log: f64, se: f64) -> LogEstimate {
+        LogEstimate { log, se }
+    }
+
+    #[test]
+    fn agreeing_calibrations_pool_to_the_inverse_variance_mean() {
+        // Q = 0 < k − 1, so τ² = 0 and the weights are 1/se²: (4·0.01 + 1·0.01)/5.
+        let p = pool(&[e(0.01, 0.005), e(0.01, 0.01)], 0.95).expect("a value");
+        assert!(p.tau < 1e-15);
+        assert!((p.estimate - 0.01f64.exp_m1()).abs() < 1e-12);
+        let se = (1.0 / (1.0 / 0.005f64.powi(2) + 1.0 / 0.01f64.powi(2))).sqrt();
+        assert!((p.high.ln_1p() - 0.01 - 1.959964 * se).abs() < 1e-6);
+    }
+
+    #[test]
+    fn disagreeing_calibrations_widen_by_the_between_variance() {
+        // Known answer: y = (0, 0.1), se = 0.01 each: fixed mean 0.05, Q = 2·(0.05/0.01)²
+        // = 50, C = 20000 − 2·10⁸/20000 = 10000, τ² = (50 − 1)/10000 = 0.0049.
+        let p = pool(&[e(0.0, 0.01), e(0.1, 0.01)], 0.95).expect("a value");
+        assert!((p.tau - 0.0049f64.sqrt()).abs() < 1e-12);
+        assert!((p.estimate.ln_1p() - 0.05).abs() < 1e-12);
+        let se = ((0.0001 + 0.0049) / 2.0f64).sqrt();
+        assert!((p.high.ln_1p() - 0.05 - 1.959964 * se).abs() < 1e-6);
+        // Both calibrations' own estimates lie inside the pooled interval.
+        assert!(p.low < 0.0 && p.high > 0.1f64.exp_m1());
+    }
+
+    #[test]
+    fn one_calibration_pools_to_itself() {
+        let p = pool(&[e(0.02, 0.004)], 0.95).expect("a value");
+        assert_eq!(p.calibrations, 1);
+        assert!((p.estimate - 0.02f64.exp_m1()).abs() < 1e-12);
+        assert!(pool(&[], 0.95).is_err());
+        assert!(pool(&[e(f64::NAN, 0.01)], 0.95).is_err());
+        assert!(pool(&[e(0.0, 0.0)], 0.95).is_err());
+    }
+
+    #[test]
+    fn standard_error_reads_back_off_a_t_interval() {
+        let t = t_quantile(0.975, 9.0);
+        let o = OverheadInterval {
+            estimate: 0.05f64.exp_m1(),
+            low: (0.05 - t * 0.01f64).exp_m1(),
+            high: (0.05 + t * 0.01f64).exp_m1(),
+        };
+        let got = LogEstimate::from_interval(o, 9.0, 0.95).expect("a value");
+        assert!((got.se - 0.01).abs() < 1e-12 && (got.log - 0.05).abs() < 1e-12);
+        let bad = OverheadInterval {
+            estimate: 0.1,
+            low: 0.2,
+            high: 0.3,
+        };
+        assert!(LogEstimate::from_interval(bad, 9.0, 0.95).is_err());
+    }
+
+    #[test]
+    fn drift_is_a_test_of_the_difference() {
+        // 0.03 apart with se 0.01 each: z = 0.03/√2e-4 = 2.12, p = 0.034.
+        let d = drift(e(0.0, 0.01), e(0.03, 0.01), 0.95).expect("a value");
+        assert!(d.drifted && (d.p_value - 0.0339).abs() < 1e-3);
+        // Overlapping intervals (0 ± 0.0196 and 0.03 ± 0.0196) yet a real difference.
+        let close = drift(e(0.0, 0.01), e(0.02, 0.01), 0.95).expect("a value");
+        assert!(!close.drifted && close.low < 0.0 && close.high > 0.0);
+    }
+
+    proptest! {
+        #[test]
+        fn pooled_estimate_lies_between_the_calibrations(
+            v in prop::collection::vec((-0.5f64..0.5, 0.001f64..0.1), 1..8)
+        ) {
+            let est: Vec<LogEstimate> = v.iter().map(|(l, s)| e(*l, *s)).collect();
+            let p = pool(&est, 0.95).expect("a value");
+            let lo = v.iter().map(|x| x.0).fold(f64::INFINITY, f64::min);
+            let hi = v.iter().map(|x| x.0).fold(f64::NEG_INFINITY, f64::max);
+            let m = p.estimate.ln_1p();
+            prop_assert!(m >= lo - 1e-9 && m <= hi + 1e-9);
+            prop_assert!(p.low <= p.estimate && p.estimate <= p.high);
+            prop_assert!(p.tau >= 0.0);
+        }
+    }
+}
