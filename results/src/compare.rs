@@ -9,10 +9,11 @@
 
 use std::collections::BTreeMap;
 
-use calibench_calibrator::distributions::normal_quantile;
 use calibench_calibrator::seed::fnv1a as seed_from;
 pub use calibench_calibrator::Replication;
-use calibench_calibrator::{judge_suite, Change, SamplePair, CONFIDENCE};
+use calibench_calibrator::{
+    judge_suite, Change, LogEstimate, OverheadInterval, SamplePair, CONFIDENCE,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::RunId;
@@ -396,12 +397,19 @@ fn pool(runs: &[RunReport]) -> BTreeMap<(String, Runtime), Pooled> {
 /// interval; 0 for results without one.
 fn overhead_se(b: &BenchmarkResult) -> f64 {
     let e = &b.execution_environment;
-    match (e.overhead_ci_low_pct, e.overhead_ci_high_pct) {
-        (Some(lo), Some(hi)) if lo > -100.0 && hi >= lo => {
-            ((hi / 100.0).ln_1p() - (lo / 100.0).ln_1p()) / (2.0 * normal_quantile(0.975))
-        }
-        _ => 0.0,
-    }
+    let (Some(estimate), Some(low), Some(high)) = (
+        e.overhead_pct,
+        e.overhead_ci_low_pct,
+        e.overhead_ci_high_pct,
+    ) else {
+        return 0.0;
+    };
+    let interval = OverheadInterval {
+        estimate: estimate / 100.0,
+        low: low / 100.0,
+        high: high / 100.0,
+    };
+    LogEstimate::from_interval(interval, f64::INFINITY, CONFIDENCE).map_or(0.0, |l| l.se)
 }
 
 fn host_of(key: &str) -> &str {

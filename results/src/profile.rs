@@ -156,6 +156,25 @@ impl CalibrationProfile {
         )
     }
 
+    /// The overhead that adjusts a dimension (see [`Self::adjusting`]) on the log scale
+    /// with its standard error: a pooled interval is normal (z), an own one a t interval.
+    pub fn adjusting_estimate(&self, dimension: Dimension) -> Option<LogEstimate> {
+        match self.pooled.iter().find(|p| p.dimension == dimension) {
+            Some(p) => LogEstimate::from_interval(
+                OverheadInterval {
+                    estimate: p.overhead_pct / 100.0,
+                    low: p.ci_low_pct / 100.0,
+                    high: p.ci_high_pct / 100.0,
+                },
+                f64::INFINITY,
+                CONFIDENCE,
+            )
+            .ok()
+            .filter(|e| e.se > 0.0),
+            None => self.log_estimate(dimension),
+        }
+    }
+
     /// Each dimension's overhead on the log scale with its standard error, read off the
     /// t interval over `rounds / 2` ABBA cycles.
     pub fn log_estimate(&self, dimension: Dimension) -> Option<LogEstimate> {

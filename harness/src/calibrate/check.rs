@@ -3,8 +3,7 @@
 //! adjusts results (pooled over calibrations where there were several) with a test of
 //! their difference (`calibench_calibrator::drift`).
 
-use calibench_calibrator::distributions::normal_quantile;
-use calibench_calibrator::{drift, LogEstimate, CONFIDENCE};
+use calibench_calibrator::{drift, CONFIDENCE};
 use calibench_results::{now, CalibrationProfile, Dimension, SCHEMA_VERSION};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -47,22 +46,6 @@ pub struct CheckReport {
     pub holds: bool,
 }
 
-/// The stored overhead that adjusts `dimension`, on the log scale.
-fn stored_estimate(stored: &CalibrationProfile, dimension: Dimension) -> Option<LogEstimate> {
-    match stored.pooled.iter().find(|p| p.dimension == dimension) {
-        // The pooled interval is normal-based: its half-width is z·se.
-        Some(p) => {
-            let z = normal_quantile(1.0 - (1.0 - CONFIDENCE) / 2.0);
-            let se = ((p.ci_high_pct / 100.0).ln_1p() - (p.ci_low_pct / 100.0).ln_1p()) / (2.0 * z);
-            (se > 0.0).then(|| LogEstimate {
-                log: (p.overhead_pct / 100.0).ln_1p(),
-                se,
-            })
-        }
-        None => stored.log_estimate(dimension),
-    }
-}
-
 /// The dimensions a check re-measures: those the stored profile adjusts.
 pub fn checked_dimensions(stored: &CalibrationProfile) -> Vec<Dimension> {
     stored
@@ -86,7 +69,7 @@ pub fn check(stored: &CalibrationProfile, fresh: &CalibrationProfile) -> CheckRe
             .find(|p| p.dimension == dim)
             .map_or(1, |p| p.calibrations);
         let own = fresh.dimension(dim).filter(|d| d.probe == s.probe);
-        let test = match (stored_estimate(stored, dim), fresh.log_estimate(dim), own) {
+        let test = match (stored.adjusting_estimate(dim), fresh.log_estimate(dim), own) {
             (Some(a), Some(b), Some(_)) => drift(a, b, CONFIDENCE).ok(),
             _ => None,
         };
