@@ -12,14 +12,18 @@ pub enum Dimension {
     Memory,
     Io,
     Latency,
+    /// Request/response latency through the container's network path: service
+    /// benchmarks, adjusted by an added time per request rather than a ratio.
+    Network,
 }
 
 impl Dimension {
-    pub const ALL: [Dimension; 4] = [
+    pub const ALL: [Dimension; 5] = [
         Dimension::Cpu,
         Dimension::Memory,
         Dimension::Io,
         Dimension::Latency,
+        Dimension::Network,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -28,6 +32,7 @@ impl Dimension {
             Dimension::Memory => "memory",
             Dimension::Io => "io",
             Dimension::Latency => "latency",
+            Dimension::Network => "network",
         }
     }
 

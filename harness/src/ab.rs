@@ -24,9 +24,14 @@ use std::collections::BTreeMap;
 use crate::docker::spec::real_path;
 use crate::exit::ExitContext;
 
-use crate::events::EventSink;
+use crate::docker::engine::Engine;
+use crate::docker::spec::ContainerSpec;
+use crate::events::{EventSink, NullSink};
+use crate::executor::docker::DockerExecutor;
+use crate::executor::host::HostExecutor;
 use crate::executor::{Block, Executor, ExecutorError};
 use crate::exit::{CliError, Exit};
+use crate::plan::{factory, host_launcher};
 use crate::sampler::{measure, paired_rounds, Goal, SideResult};
 
 /// One of the two builds.
@@ -158,6 +163,65 @@ impl Executor for OwnBenchmark {
     }
     fn end(&mut self, _: &Benchmark) -> Result<ExecutionEnvironment, ExecutorError> {
         self.inner.end(&self.bench)
+    }
+}
+
+/// Makes a build's executor for a runtime: a host launcher or a container factory
+/// working in the build's directory, with the session's container spec.
+pub struct BuildExecutors<'a> {
+    pub engine: Option<&'a Engine>,
+    pub spec: &'a ContainerSpec,
+    pub exe: &'a Path,
+    /// Labels the containers, so an interrupted session's are found and removed.
+    pub run_id: String,
+    pub rt: &'a tokio::runtime::Runtime,
+}
+
+impl BuildExecutors<'_> {
+    pub fn make(&self, b: &Build, runtime: Runtime) -> Result<Box<dyn Executor>, CliError> {
+        match (runtime, self.engine) {
+            (Runtime::Docker, Some(engine)) => {
+                let (f, image_id) = factory(
+                    engine,
+                    self.spec,
+                    self.exe,
+                    &b.dir,
+                    self.run_id.clone(),
+                    "ab",
+                    self.rt,
+                )?;
+                Ok(Box::new(DockerExecutor::new(
+                    f,
+                    self.rt.handle().clone(),
+                    self.spec.clone(),
+                    image_id,
+                )))
+            }
+            _ => Ok(Box::new(HostExecutor::new(
+                host_launcher(self.exe, &b.dir, self.spec.cpuset.as_ref()),
+                self.spec.cpuset.as_ref().map(|c| c.as_str().to_string()),
+            ))),
+        }
+    }
+
+    /// `bench_a` of build `a` against `bench_b` of build `b`, interleaved until `goal`.
+    pub fn measure(
+        &self,
+        (a, bench_a): (&Build, &Benchmark),
+        (b, bench_b): (&Build, &Benchmark),
+        runtime: Runtime,
+        goal: Goal,
+        seed: u64,
+    ) -> Result<AbMeasured, CliError> {
+        let a = OwnBenchmark {
+            inner: self.make(a, runtime)?,
+            bench: bench_a.clone(),
+        };
+        let b = OwnBenchmark {
+            inner: self.make(b, runtime)?,
+            bench: bench_b.clone(),
+        };
+        measure_pair(a, b, &mut NullSink, goal, seed).map_err(CliError::environment)
     }
 }
 

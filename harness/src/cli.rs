@@ -158,8 +158,10 @@ pub struct GateArgs {
     /// Print the verdict as one JSON document
     #[arg(long)]
     pub json: bool,
-    /// Re-run each flagged benchmark N times (needs --suite) and fail only if the fresh
-    /// samples confirm the regression
+    /// Measure flagged benchmarks again before failing (needs --suite). When each side's
+    /// stored runs were measured at one clean commit of this repository, both commits
+    /// are built and measured interleaved (at least N paired rounds; inconclusive
+    /// benchmarks too); otherwise the candidate is re-run N times from the suite file
     #[arg(long, value_name = "N")]
     pub confirm: Option<u32>,
     /// The suite file, for --confirm

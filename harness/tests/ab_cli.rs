@@ -145,3 +145,56 @@ fn ab_of_two_commands_and_bad_refs() {
     expect_exit(&bad, 2);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("no-such-ref"));
 }
+
+/// `gate --confirm` on runs stored at two commits: a single stored run a side cannot show
+/// a change (inconclusive), so both commits are built and measured again interleaved,
+/// and twice the work is a regression by the pairs; a commit that changes no code passes.
+#[test]
+fn gate_confirm_measures_both_commits_again_interleaved() {
+    let s = Scratch::new();
+    let dir = repo(&s);
+    std::fs::write(dir.join("NOTES"), "no code change\n").expect("notes");
+    git(&dir, &["add", "NOTES"]);
+    git(&dir, &["commit", "-qm", "notes only"]);
+    git(&dir, &["tag", "v3"]);
+    for pair in [["v1", "v2"], ["v2", "v3"]] {
+        let out = ab(&s, &dir, &[pair[0], pair[1], "--runtime", "host"]);
+        expect_exit(&out, 0);
+    }
+    let suite = s.path().join("ab.toml");
+    let gate = |base: &str, cand: &str| {
+        s.calibench()
+            .current_dir(&dir)
+            .args([
+                "gate",
+                base,
+                cand,
+                "--max-regression",
+                "20%",
+                "--confirm",
+                "6",
+            ])
+            .arg("--suite")
+            .arg(&suite)
+            .arg("--json")
+            .output()
+            .expect("gate runs")
+    };
+    let slower = gate("v1", "v2");
+    expect_exit(&slower, 1);
+    let report = json(&slower);
+    let row = &report["benchmarks"][0];
+    assert_eq!(row["verdict"], "slower", "{row}");
+    assert_eq!(row["replication"], "pairs", "{row}");
+    assert!(
+        row["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("measured again interleaved")),
+        "{row}"
+    );
+    // v3 changes no code: it passes, over the stored runs or measured again.
+    let same = gate("v2", "v3");
+    expect_exit(&same, 0);
+    let row = &json(&same)["benchmarks"][0];
+    assert_eq!(row["regression"], false, "{row}");
+}

@@ -79,6 +79,13 @@ fn every_dimension_gets_an_interval_within_the_time_limit() {
             .unwrap_or(0.0)
             > 0.0
     );
+    // The network dimension: the host network is the default, one path with its interval.
+    let network = p["network"].as_array().expect("network[]");
+    assert_eq!(network.len(), 1, "{p}");
+    assert_eq!(network[0]["path"], "host_network", "{p}");
+    for n in network {
+        assert!(n["ci_low_us"].as_f64() <= n["ci_high_us"].as_f64(), "{n}");
+    }
     // Seccomp filtering costs every syscall; the unconfined variant must not pay it more.
     let filtered = probe(&p, "syscall")["overhead_pct"].as_f64().unwrap_or(0.0);
     let unconfined = probe(&p, "syscall@unconfined")["overhead_pct"]

@@ -208,3 +208,90 @@ fn limits_come_from_a_compose_service_and_conflicts_stop_the_run() {
         "{err}"
     );
 }
+
+/// The network dimension measures what each bridge path adds to a request, for a server
+/// that answers at once and one that answers after 1 ms; a later service run over a
+/// path is adjusted by subtracting the cost where both servers paid the same, and says
+/// why not where they did not.
+#[test]
+fn the_network_calibration_measures_each_path_and_service_results_lose_an_additive_cost() {
+    if !docker_available_or_skip(
+        "the_network_calibration_measures_each_path_and_service_results_lose_an_additive_cost",
+    ) {
+        return;
+    }
+    let s = Scratch::new();
+    let out = s
+        .calibench()
+        .args([
+            "calibrate",
+            "--dimensions",
+            "network",
+            "--max-time",
+            "45s",
+            "--network",
+            "bridge",
+            "--json",
+            "--quiet",
+        ])
+        .output()
+        .expect("calibrate runs");
+    expect_exit(&out, 0);
+    let profile = json(&out);
+    let network = profile["network"].as_array().expect("network[]");
+    let paths: Vec<&str> = network.iter().filter_map(|n| n["path"].as_str()).collect();
+    assert_eq!(paths, vec!["published_port", "bridge_address"], "{profile}");
+    let num = |v: &serde_json::Value, k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+    for n in network {
+        assert!(n["rounds"].as_u64().unwrap_or(0) >= 10, "{n}");
+        assert!(
+            num(n, "ci_low_us") <= num(n, "added_us") && num(n, "added_us") <= num(n, "ci_high_us"),
+            "{n}"
+        );
+        let covers =
+            num(n, "delay_effect_ci_low_us") <= 0.0 && 0.0 <= num(n, "delay_effect_ci_high_us");
+        assert_eq!(n["additive"], covers, "{n}");
+        let delays: Vec<f64> = n["servers"]
+            .as_array()
+            .map(|v| v.iter().map(|s| num(s, "delay_ms")).collect())
+            .unwrap_or_default();
+        assert_eq!(delays, vec![0.0, 1.0], "{n}");
+    }
+    // The engine's userland proxy copies every request and answer: a cost the interval
+    // must show, not only the point.
+    let fast = &network[0]["servers"][0];
+    assert!(num(fast, "ci_low_us") > 0.0, "{fast}");
+
+    let suite = s.suite(
+        "service8.toml",
+        &format!(
+            "[suite]\nname = \"svc8\"\nwarmup = 1\nmin_runs = 8\nmax_runs = 8\n\n[[benchmark]]\nname = \"serve-1ms\"\n[benchmark.service]\ncommand = [\"{}\", \"serve\", \"--port\", \"{{port}}\", \"--delay\", \"1ms\"]\nready = \"http:/\"\nvia = \"address\"\n[benchmark.load]\nrate = 200\nconnections = 2\nduration = \"300ms\"\n",
+            calibench_bin().display()
+        ),
+    );
+    let run = run_service(&s, &suite, "bridge");
+    let docker = run["benchmarks"]
+        .as_array()
+        .and_then(|b| b.iter().find(|b| b["runtime"] == "docker"))
+        .expect("a docker result");
+    assert_eq!(docker["dimension"], "network", "{docker}");
+    let env = &docker["execution_environment"];
+    let address = &network[1];
+    if address["additive"] == true {
+        assert_eq!(env["network_added_us"], address["added_us"], "{env}");
+        let (median, adjusted) = (num(docker, "median"), num(docker, "adjusted_median"));
+        assert!(
+            (median - adjusted - num(address, "added_us") / 1e6).abs() < 1e-9,
+            "median {median} adjusted {adjusted} added {}",
+            address["added_us"]
+        );
+    } else {
+        assert!(docker["adjusted_median"].is_null(), "{docker}");
+        assert!(
+            env["not_adjustable"]
+                .as_str()
+                .is_some_and(|w| w.contains("not one addition")),
+            "{env}"
+        );
+    }
+}

@@ -172,6 +172,11 @@ pub struct ExecutionEnvironment {
     /// Service benchmarks: the network path, load, failures and latency percentiles.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<crate::service::ServiceReport>,
+    /// Service results adjusted by their network path's cost: the time subtracted from
+    /// each request, µs (`overhead_pct` then holds the ratio it amounts to for this
+    /// result, so comparisons carry its uncertainty the same way).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_added_us: Option<f64>,
 }
 
 /// Container against host over paired, interleaved rounds (ABBA): the geometric mean of
@@ -201,6 +206,7 @@ impl ExecutionEnvironment {
             paired_with_host: None,
             not_adjustable: None,
             service: None,
+            network_added_us: None,
         }
     }
 }

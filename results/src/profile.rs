@@ -10,6 +10,7 @@ use calibench_calibrator::{
 };
 
 use crate::model::EngineFacts;
+use crate::service::NetworkPath;
 
 /// Overhead measured by one probe.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -94,6 +95,43 @@ pub struct StartLatency {
     pub added_ci_high_ms: f64,
 }
 
+/// What one network path adds to a request, for one server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServerCost {
+    /// How long the server takes to answer, ms.
+    pub delay_ms: f64,
+    /// Median over rounds of the host windows' and the path windows' p50, µs.
+    pub host_p50_us: f64,
+    pub container_p50_us: f64,
+    /// Median of the per-round differences (path − host), µs, with its
+    /// distribution-free 95 % interval (order statistics).
+    pub added_us: f64,
+    pub ci_low_us: f64,
+    pub ci_high_us: f64,
+}
+
+/// What one network path adds to a request: HTTP servers that answer at once and after
+/// 1 ms, each on the host (loopback) and in a container reached over `path`, one load
+/// window per server per round in random order; a window's sample is its median latency.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NetworkCost {
+    pub path: NetworkPath,
+    pub rounds: usize,
+    /// Per server.
+    pub servers: Vec<ServerCost>,
+    /// Over both servers' rounds: the added µs and its interval, which adjust results.
+    pub added_us: f64,
+    pub ci_low_us: f64,
+    pub ci_high_us: f64,
+    /// Per round, the slow server's added µs minus the fast one's, with its interval.
+    pub delay_effect_us: f64,
+    pub delay_effect_ci_low_us: f64,
+    pub delay_effect_ci_high_us: f64,
+    /// Whether that interval covers zero: the cost is the same addition whatever the
+    /// server does. Service results are adjusted only when it is.
+    pub additive: bool,
+}
+
 /// One calibration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CalibrationProfile {
@@ -123,12 +161,21 @@ pub struct CalibrationProfile {
     /// there were none); results are adjusted by these where present.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pooled: Vec<PooledOverhead>,
+    /// Per network path, the latency it adds to a request (the network dimension);
+    /// service results over that path are adjusted by subtracting it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub network: Vec<NetworkCost>,
 }
 
 impl CalibrationProfile {
     /// The overhead of a dimension, as a fraction with its interval.
     pub fn dimension(&self, dimension: Dimension) -> Option<&DimensionOverhead> {
         self.dimensions.iter().find(|d| d.dimension == dimension)
+    }
+
+    /// What `path` adds to a request, when this calibration measured it.
+    pub fn network_cost(&self, path: NetworkPath) -> Option<&NetworkCost> {
+        self.network.iter().find(|n| n.path == path)
     }
 
     /// The overhead that adjusts a dimension: pooled over calibrations where there were

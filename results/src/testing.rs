@@ -173,5 +173,6 @@ pub fn fixture_profile(
         start_latency: None,
         notes: vec![],
         pooled: vec![],
+        network: vec![],
     }
 }

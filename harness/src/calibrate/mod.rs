@@ -4,6 +4,7 @@
 pub mod check;
 pub mod error;
 mod extras;
+mod network;
 pub mod probes;
 pub mod rounds;
 pub mod sides;
@@ -91,63 +92,103 @@ pub fn calibrate(
     let mut container_side = None;
     let mut memory = None;
     let mut start_latency = None;
+    let mut network = Vec::new();
     if let (false, Some((factory, handle))) = (plan.aa, factory.as_ref()) {
         let mut sessions = HashMap::new();
-        let mut session_spec = plan.spec.clone();
-        // The writable layer is one of the things measured.
-        session_spec.readonly_rootfs = false;
-        report("starting the calibration containers");
-        let default = handle
-            .block_on(factory.start_session(&session_spec))
-            .map_err(|e| CalibrationError::container("starting the calibration container", e))?;
-        sessions.insert(session_name(Variant::Default), default.clone());
-        // The CPU ratio is containerisation alone. Under a CPU quota the CPU probes run in
-        // a container of the same configuration without the quota: what the quota does
-        // depends on the work (its length, threads, phase within the CFS period) and is
-        // removed from each result's own runs instead (`calibench_calibrator::limits`).
-        // Removing the probe's throttled time from the probe itself read the container
-        // 6-7 % faster than the host on one machine while sysbench, treated the same
-        // way, read 1-4 % slower: the probe's removal is not a measurement to adjust by.
-        if session_spec.nano_cpus.is_some()
-            && probes.iter().any(|p| p.dimension() == Dimension::Cpu)
-        {
-            let mut free = session_spec.clone();
-            free.nano_cpus = None;
-            let id = handle
-                .block_on(factory.start_session(&free))
-                .map_err(|e| CalibrationError::container("starting the quota-free container", e))?;
-            sessions.insert(QUOTA_FREE, id);
-            notes.push("the CPU probes ran in a container of this configuration without its CPU quota: the CPU ratio is containerisation alone, and each result's own throttled time is removed before it is applied".into());
-        }
-        if probes.iter().any(|p| p.variant == Variant::Unconfined) {
-            let mut unconfined = session_spec.clone();
-            unconfined
-                .extra_security_opt
-                .push("seccomp=unconfined".into());
-            let id = handle
-                .block_on(factory.start_session(&unconfined))
-                .map_err(|e| CalibrationError::container("starting the unconfined container", e))?;
-            sessions.insert(session_name(Variant::Unconfined), id);
-        }
-        if plan.dimensions.contains(&Dimension::Memory) {
-            report("measuring the memory footprint");
-            memory = Some(extras::memory_footprint(
-                &mut host_side,
-                factory,
-                handle,
-                &plan.spec,
-                &default,
-            )?);
-        }
-        if plan.dimensions.contains(&Dimension::Latency) {
-            report("measuring container start latency");
-            start_latency = Some(extras::start_latency(
-                &mut host_side,
-                factory,
-                handle,
-                &plan.spec,
-                plan.seed,
-            )?);
+        // Containers started so far are removed again when a later step fails.
+        let set_up = (|| -> Result<(), CalibrationError> {
+            let mut session_spec = plan.spec.clone();
+            // The writable layer is one of the things measured.
+            session_spec.readonly_rootfs = false;
+            report("starting the calibration containers");
+            let default = handle
+                .block_on(factory.start_session(&session_spec))
+                .map_err(|e| {
+                    CalibrationError::container("starting the calibration container", e)
+                })?;
+            sessions.insert(session_name(Variant::Default), default.clone());
+            // The CPU ratio is containerisation alone. Under a CPU quota the CPU probes
+            // run in a container of the same configuration without the quota: what the
+            // quota does depends on the work (its length, threads, phase within the CFS
+            // period) and is removed from each result's own runs instead
+            // (`calibench_calibrator::limits`). Removing the probe's throttled time from
+            // the probe itself read the container 6-7 % faster than the host on one
+            // machine while sysbench, treated the same way, read 1-4 % slower: the
+            // probe's removal is not a measurement to adjust by.
+            if session_spec.nano_cpus.is_some()
+                && probes.iter().any(|p| p.dimension() == Dimension::Cpu)
+            {
+                let mut free = session_spec.clone();
+                free.nano_cpus = None;
+                let id = handle.block_on(factory.start_session(&free)).map_err(|e| {
+                    CalibrationError::container("starting the quota-free container", e)
+                })?;
+                sessions.insert(QUOTA_FREE, id);
+                notes.push("the CPU probes ran in a container of this configuration without its CPU quota: the CPU ratio is containerisation alone, and each result's own throttled time is removed before it is applied".into());
+            }
+            if probes.iter().any(|p| p.variant == Variant::Unconfined) {
+                let mut unconfined = session_spec.clone();
+                unconfined
+                    .extra_security_opt
+                    .push("seccomp=unconfined".into());
+                let id = handle
+                    .block_on(factory.start_session(&unconfined))
+                    .map_err(|e| {
+                        CalibrationError::container("starting the unconfined container", e)
+                    })?;
+                sessions.insert(session_name(Variant::Unconfined), id);
+            }
+            if plan.dimensions.contains(&Dimension::Memory) {
+                report("measuring the memory footprint");
+                memory = Some(extras::memory_footprint(
+                    &mut host_side,
+                    factory,
+                    handle,
+                    &plan.spec,
+                    &default,
+                )?);
+            }
+            if plan.dimensions.contains(&Dimension::Latency) {
+                report("measuring container start latency");
+                start_latency = Some(extras::start_latency(
+                    &mut host_side,
+                    factory,
+                    handle,
+                    &plan.spec,
+                    plan.seed,
+                )?);
+            }
+            if plan.dimensions.contains(&Dimension::Network) {
+                report("measuring the network paths");
+                let remaining = hard_deadline.saturating_duration_since(Instant::now());
+                network = network::network_costs(
+                    &mut host_side.launcher,
+                    factory,
+                    handle,
+                    &plan.spec,
+                    remaining / (probes.len() as u32 + 1),
+                    hard_deadline,
+                    plan.seed,
+                )?;
+                for n in &network {
+                    report(&format!(
+                        "network {:<16} {:+8.1} µs a request (95 % CI {:+.1} to {:+.1}), {} rounds, {}",
+                        n.path.as_str(),
+                        n.added_us,
+                        n.ci_low_us,
+                        n.ci_high_us,
+                        n.rounds,
+                        if n.additive { "additive" } else { "not additive" }
+                    ));
+                }
+            }
+            Ok(())
+        })();
+        if let Err(e) = set_up {
+            for id in sessions.values() {
+                let _ = handle.block_on(factory.stop_session(id));
+            }
+            return Err(e);
         }
         container_side = Some(ContainerSide {
             factory: factory.clone(),
@@ -288,5 +329,6 @@ pub fn calibrate(
         start_latency,
         notes,
         pooled: Vec::new(),
+        network,
     })
 }

@@ -105,6 +105,9 @@ pub fn catalogue(dimensions: &[Dimension]) -> Vec<CalibrationProbe> {
                 CalibrationProbe::new(ProbeKind::Syscall, Variant::Unconfined, None),
                 CalibrationProbe::new(ProbeKind::TcpPingpong, Variant::Default, None),
             ],
+            // Measured per network path with a server on each side (`network`), not by
+            // a probe process.
+            Dimension::Network => vec![],
         };
         probes.extend(list);
     }

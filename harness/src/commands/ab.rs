@@ -3,19 +3,13 @@
 
 use std::time::Duration;
 
-use calibench::ab::{
-    ab_report, measure_pair, prepare, run_report, AbMeasured, AbSource, Build, OwnBenchmark,
-};
+use calibench::ab::{ab_report, prepare, run_report, AbMeasured, AbSource, BuildExecutors};
 use calibench::docker::spec::real_path;
 use calibench::environment::capture_host;
-use calibench::events::NullSink;
-use calibench::executor::docker::DockerExecutor;
-use calibench::executor::host::HostExecutor;
-use calibench::executor::Executor;
 use calibench::exit::{CliError, Exit, ExitContext};
 use calibench::launch::interrupted;
 use calibench::paths::{database_url, spool};
-use calibench::plan::{container_spec, engine_for, factory, host_launcher};
+use calibench::plan::{container_spec, engine_for};
 use calibench::preflight::{check_limits, MachineLimits};
 use calibench::sampler::Goal;
 use calibench::summarize::build_result;
@@ -75,23 +69,12 @@ pub fn ab(args: &AbArgs, rt: &Runtime) -> Result<Exit, CliError> {
     };
     let (id_a, id_b) = (RunId::new_random(), RunId::new_random());
     let cleanup_done = interrupt::install(rt, engine.clone(), id_a.to_string());
-    let executor = |b: &Build, runtime: Rt| -> Result<Box<dyn Executor>, CliError> {
-        match (runtime, &engine) {
-            (Rt::Docker, Some(engine)) => {
-                let (f, image_id) =
-                    factory(engine, &spec, &exe, &b.dir, id_a.to_string(), "ab", rt)?;
-                Ok(Box::new(DockerExecutor::new(
-                    f,
-                    rt.handle().clone(),
-                    spec.clone(),
-                    image_id,
-                )))
-            }
-            _ => Ok(Box::new(HostExecutor::new(
-                host_launcher(&exe, &b.dir, spec.cpuset.as_ref()),
-                spec.cpuset.as_ref().map(|c| c.as_str().to_string()),
-            ))),
-        }
+    let executors = BuildExecutors {
+        engine: engine.as_ref(),
+        spec: &spec,
+        exe: &exe,
+        run_id: id_a.to_string(),
+        rt,
     };
     let goal = Goal::Precision {
         target_half_width_pp: target,
@@ -120,16 +103,14 @@ pub fn ab(args: &AbArgs, rt: &Runtime) -> Result<Exit, CliError> {
             if interrupted() {
                 break;
             }
-            let a = OwnBenchmark {
-                inner: executor(&build_a, runtime)?,
-                bench: bench_a.clone(),
-            };
-            let b = OwnBenchmark {
-                inner: executor(&build_b, runtime)?,
-                bench: bench_b.clone(),
-            };
             let seed = fnv1a(&[&id_a.to_string(), &bench_a.name, runtime.as_str()]);
-            let m = measure_pair(a, b, &mut NullSink, goal, seed).map_err(CliError::environment)?;
+            let m = executors.measure(
+                (&build_a, bench_a),
+                (&build_b, bench_b),
+                runtime,
+                goal,
+                seed,
+            )?;
             if !args.quiet {
                 eprintln!(
                     "{} ({}): {} paired rounds",

@@ -2,7 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 
-use calibench::confirm::confirm_regressions;
+use calibench::confirm::{confirm_regressions, needs_confirming};
 use calibench::exit::{CliError, Exit, ExitContext};
 use calibench::paths::database_url;
 use calibench_results::compare::{compare_runs, CompareOptions, ComparisonReport, SideRef};
@@ -124,8 +124,8 @@ pub fn gate(args: &GateArgs, rt: &Runtime) -> Result<Exit, CliError> {
     };
     let mut report = compare_runs(b, &b_runs, c, &c_runs, &options);
     if let (Some(n), Some(suite)) = (args.confirm, &args.suite) {
-        if report.regressions().next().is_some() {
-            report = confirm_regressions(report, &b_runs, suite, n, &options, rt)?;
+        if needs_confirming(&report) {
+            report = confirm_regressions(report, (&b_runs, &c_runs), suite, n, &options, rt)?;
         }
     }
     write_outputs(&report, args.json, args.markdown.as_deref())?;

@@ -239,6 +239,7 @@ impl Executor for DockerExecutor {
                 .and_then(Result::ok)
                 .zip(spec_of(bench))
                 .map(|(run, spec)| run.report(spec)),
+            network_added_us: None,
         })
     }
 }

@@ -66,6 +66,50 @@ pub fn calibration_table(p: &CalibrationProfile) -> String {
             s.create_to_first_output_ms, s.create_to_removed_ms, s.host_spawn_ms, s.added_ms, s.added_ci_low_ms, s.added_ci_high_ms
         );
     }
+    if !p.network.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nnetwork (added to each request; service results over the path lose it where additive)"
+        );
+        let _ = writeln!(
+            out,
+            "  {:<16} {:>8} {:>10} {:>10} {:>10} {:>22} {:>6}",
+            "path", "server", "host p50", "path p50", "added", "95% CI", "rounds"
+        );
+        for n in &p.network {
+            for s in &n.servers {
+                let _ = writeln!(
+                    out,
+                    "  {:<16} {:>6.0}ms {:>7.1} µs {:>7.1} µs {:>+7.1} µs {:>22} {:>6}",
+                    n.path.as_str(),
+                    s.delay_ms,
+                    s.host_p50_us,
+                    s.container_p50_us,
+                    s.added_us,
+                    format!("{:+.1} … {:+.1} µs", s.ci_low_us, s.ci_high_us),
+                    n.rounds
+                );
+            }
+            let _ = writeln!(
+                out,
+                "  {:<16} {:>8} {:>10} {:>10} {:>+7.1} µs {:>22}  {}",
+                n.path.as_str(),
+                "both",
+                "",
+                "",
+                n.added_us,
+                format!("{:+.1} … {:+.1} µs", n.ci_low_us, n.ci_high_us),
+                if n.additive {
+                    "additive: adjusts service results".to_string()
+                } else {
+                    format!(
+                        "not additive (1 ms server {:+.1} µs, {:+.1} … {:+.1}): adjusts nothing",
+                        n.delay_effect_us, n.delay_effect_ci_low_us, n.delay_effect_ci_high_us
+                    )
+                }
+            );
+        }
+    }
     if !p.pooled.is_empty() {
         let _ = writeln!(
             out,

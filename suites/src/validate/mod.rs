@@ -458,7 +458,7 @@ impl Context<'_> {
             (None, None, Some(service)) => {
                 let dir = workdir.as_deref().unwrap_or(self.base_dir);
                 let spec = self.service(service, raw.load.as_ref(), dir)?;
-                (BenchmarkKind::Service(Box::new(spec)), Dimension::Latency)
+                (BenchmarkKind::Service(Box::new(spec)), Dimension::Network)
             }
             (_, _, _) if raw.criterion.is_some() => {
                 return Err(self.at_span(

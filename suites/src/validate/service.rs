@@ -197,7 +197,7 @@ mod tests {
         assert_eq!(spec.load.method, "POST");
         assert!((spec.load.rate - 250.0).abs() < 1e-9);
         assert_eq!(spec.load.connections, 8);
-        assert_eq!(s.benchmarks[0].dimension, crate::Dimension::Latency);
+        assert_eq!(s.benchmarks[0].dimension, crate::Dimension::Network);
         Ok(())
     }
 

@@ -1,6 +1,11 @@
-//! `gate --confirm N`: before failing, re-run each flagged benchmark N times from the
-//! suite file and compare the fresh samples with the baseline. A regression stands only
-//! if the fresh samples show it too.
+//! `gate --confirm N`: before failing, measure the flagged benchmarks again. Where the
+//! stored runs of each side were measured at one clean commit of this repository, both
+//! commits are built and measured interleaved (`interleaved`), and inconclusive
+//! benchmarks are re-measured too. Otherwise each regression is re-run N times from the
+//! suite file and the fresh samples are compared with the stored baseline. A regression
+//! stands only if the fresh measurement shows it too.
+
+mod interleaved;
 
 use std::path::Path;
 
@@ -25,7 +30,33 @@ use crate::runner::{run_suite, RunIdentity};
 /// Samples in each fresh run of a confirmation.
 const SAMPLES_PER_FRESH_RUN: u32 = 3;
 
+/// Whether `report` has rows `--confirm` would measure again.
+pub fn needs_confirming(report: &ComparisonReport) -> bool {
+    report
+        .benchmarks
+        .iter()
+        .any(|r| r.regression || r.verdict == RowVerdict::Inconclusive)
+}
+
 pub fn confirm_regressions(
+    report: ComparisonReport,
+    (baseline_runs, candidate_runs): (&[RunReport], &[RunReport]),
+    suite_path: &Path,
+    runs: u32,
+    options: &CompareOptions,
+    rt: &Runtime,
+) -> Result<ComparisonReport, CliError> {
+    if let Some(commits) = interleaved::commits(baseline_runs, candidate_runs) {
+        return interleaved::confirm(report, commits, suite_path, runs, options, rt);
+    }
+    let mut report = candidate_alone(report, baseline_runs, suite_path, runs, options, rt)?;
+    report.notes.push("--confirm: the stored runs do not name one clean commit per side, so only the candidate was measured again (from the suite file) and compared with the stored baseline".into());
+    Ok(report)
+}
+
+/// Re-runs each regression of the candidate from the suite file and compares the fresh
+/// runs with the stored baseline runs.
+fn candidate_alone(
     mut report: ComparisonReport,
     baseline_runs: &[RunReport],
     suite_path: &Path,
@@ -33,6 +64,9 @@ pub fn confirm_regressions(
     options: &CompareOptions,
     rt: &Runtime,
 ) -> Result<ComparisonReport, CliError> {
+    if report.regressions().next().is_none() {
+        return Ok(report);
+    }
     let base_dir = std::env::current_dir().or_environment()?;
     let mut suite = load_suite(suite_path, &base_dir).or_bad_input()?;
     let flagged: Vec<(String, Option<Rt>)> = report
