@@ -13,6 +13,7 @@ pub mod distributions;
 pub mod error;
 pub mod limits;
 pub mod median_ci;
+pub mod median_ratio;
 pub mod overhead;
 pub mod paired;
 pub mod pool;
@@ -32,10 +33,11 @@ pub use dimension::Dimension;
 pub use error::StatsError;
 pub use limits::{limit_free, LimitFree, LimitedRun};
 pub use median_ci::median_ci;
+pub use median_ratio::paired_median_overhead;
 pub use overhead::{
     adjust, paired_overhead, pairs_needed, verdict, Adjusted, Overhead, OverheadInterval, Verdict,
 };
 pub use paired::judge_paired;
-pub use pool::{drift, pool, Drift, LogEstimate, Pooled};
+pub use pool::{drift, pool, predict, Drift, LogEstimate, Pooled};
 pub use rounds::{AbbaOrder, Progress, StopReason, StoppingRule};
 pub use summary::{median, quantile, Summary};

@@ -112,20 +112,25 @@ impl Overhead {
     }
 }
 
-/// Overhead from paired rounds: `host[i]` and `container[i]` were measured in round i.
-/// Values must be positive times (or any time-like figure where larger is worse)..
-pub fn paired_overhead(
-    host: &[f64],
-    container: &[f64],
-    level: f64,
-) -> Result<Overhead, StatsError> {
+/// Paired rounds are usable: as many on each side, at least two, all positive.
+pub(crate) fn check_pairs(host: &[f64], container: &[f64]) -> Result<(), StatsError> {
     if host.len() != container.len() {
         return Err(StatsError::InvalidParameter(
             "host and container rounds must pair up",
         ));
     }
     check_positive(host, 2)?;
-    check_positive(container, 2)?;
+    check_positive(container, 2)
+}
+
+/// Overhead from paired rounds: `host[i]` and `container[i]` were measured in round i.
+/// Values must be positive times (or any time-like figure where larger is worse).
+pub fn paired_overhead(
+    host: &[f64],
+    container: &[f64],
+    level: f64,
+) -> Result<Overhead, StatsError> {
+    check_pairs(host, container)?;
     if !(level > 0.0 && level < 1.0) {
         return Err(StatsError::InvalidParameter(
             "confidence level must be between 0 and 1",

@@ -66,8 +66,25 @@ pub struct Pooled {
     pub tau: f64,
 }
 
-/// Pools calibrations (DerSimonian & Laird 1986); `level` is the interval's confidence.
-pub fn pool(estimates: &[LogEstimate], level: f64) -> Result<Pooled, StatsError> {
+impl Pooled {
+    /// The interval widened by another independent source of spread of standard
+    /// deviation `sd` on the log scale (added in quadrature): a prediction's τ between
+    /// probes, which pooling more calibrations does not shrink.
+    pub fn with_extra_sd(self, sd: f64, level: f64) -> Self {
+        let mean = self.estimate.ln_1p();
+        let half = (self.high.ln_1p() - self.low.ln_1p()) / 2.0;
+        let z = normal_quantile(1.0 - (1.0 - level) / 2.0);
+        let wide = half.hypot(z * sd.max(0.0));
+        Self {
+            low: (mean - wide).exp_m1(),
+            high: (mean + wide).exp_m1(),
+            ..self
+        }
+    }
+}
+
+/// The random-effects mean of `estimates` on the log scale, its variance and τ².
+fn random_effects(estimates: &[LogEstimate]) -> Result<(f64, f64, f64), StatsError> {
     if estimates.is_empty() {
         return Err(StatsError::TooFewSamples { needed: 1, got: 0 });
     }
@@ -76,7 +93,7 @@ pub fn pool(estimates: &[LogEstimate], level: f64) -> Result<Pooled, StatsError>
         .any(|e| !(e.log.is_finite() && e.se.is_finite() && e.se > 0.0))
     {
         return Err(StatsError::InvalidParameter(
-            "every calibration needs a finite estimate and a positive standard error",
+            "every estimate needs a finite value and a positive standard error",
         ));
     }
     let k = estimates.len() as f64;
@@ -110,14 +127,39 @@ pub fn pool(estimates: &[LogEstimate], level: f64) -> Result<Pooled, StatsError>
         .map(|(e, w)| w * e.log)
         .sum::<f64>()
         / swr;
-    let half = normal_quantile(1.0 - (1.0 - level) / 2.0) / swr.sqrt();
-    Ok(Pooled {
-        calibrations: estimates.len(),
+    Ok((mean, 1.0 / swr, tau2))
+}
+
+fn pooled(k: usize, mean: f64, half: f64, tau2: f64) -> Pooled {
+    Pooled {
+        calibrations: k,
         estimate: mean.exp_m1(),
         low: (mean - half).exp_m1(),
         high: (mean + half).exp_m1(),
         tau: tau2.sqrt(),
-    })
+    }
+}
+
+/// Pools calibrations (DerSimonian & Laird 1986); `level` is the interval's confidence.
+pub fn pool(estimates: &[LogEstimate], level: f64) -> Result<Pooled, StatsError> {
+    let (mean, var, tau2) = random_effects(estimates)?;
+    let half = normal_quantile(1.0 - (1.0 - level) / 2.0) * var.sqrt();
+    Ok(pooled(estimates.len(), mean, half, tau2))
+}
+
+/// Where the effect of one *more* member of the family is expected to fall: the
+/// random-effects prediction interval, mean ± z·√(τ² + Var(mean)) (Higgins, Thompson &
+/// Spiegelhalter, "A re-evaluation of random-effects meta-analysis", JRSS A 172, 2009,
+/// §5.2). The harness uses it for a dimension measured by several probes: a program the
+/// profile adjusts is another member of the family, not one of the probes, so the
+/// probes' disagreement (τ) belongs in its interval. Higgins et al. use t with k − 2
+/// degrees of freedom, which two probes do not have; z is used, and with few members the
+/// interval is known to be narrow (IntHout et al., BMJ Open 6, 2016), which is why the
+/// probes' own figures are kept beside it.
+pub fn predict(estimates: &[LogEstimate], level: f64) -> Result<Pooled, StatsError> {
+    let (mean, var, tau2) = random_effects(estimates)?;
+    let half = normal_quantile(1.0 - (1.0 - level) / 2.0) * (var + tau2).sqrt();
+    Ok(pooled(estimates.len(), mean, half, tau2))
 }
 
 /// A fresh calibration against a stored one.
@@ -185,6 +227,31 @@ mod tests {
     }
 
     #[test]
+    fn a_prediction_adds_the_between_variance_to_the_mean() {
+        // Same known answer as above: τ² = 0.0049, Var(mean) = (0.0001 + 0.0049)/2.
+        let p = predict(&[e(0.0, 0.01), e(0.1, 0.01)], 0.95).expect("a value");
+        let half = 1.959964 * (0.0049 + 0.0025f64).sqrt();
+        assert!((p.high.ln_1p() - 0.05 - half).abs() < 1e-6);
+        assert!((p.low.ln_1p() - 0.05 + half).abs() < 1e-6);
+        // Agreeing members: τ² = 0 and the prediction is the pooled interval.
+        let agree = [e(0.01, 0.005), e(0.012, 0.005)];
+        let (a, b) = (
+            predict(&agree, 0.95).expect("a value"),
+            pool(&agree, 0.95).expect("a value"),
+        );
+        assert!((a.high - b.high).abs() < 1e-15 && (a.low - b.low).abs() < 1e-15);
+    }
+
+    #[test]
+    fn an_extra_spread_adds_in_quadrature() {
+        let p = pool(&[e(0.0, 0.01)], 0.95).expect("a value");
+        let w = p.with_extra_sd(0.02, 0.95);
+        let half = 1.959964 * (0.01f64.powi(2) + 0.02f64.powi(2)).sqrt();
+        assert!((w.high.ln_1p() - half).abs() < 1e-6 && (w.low.ln_1p() + half).abs() < 1e-6);
+        assert!((w.estimate - p.estimate).abs() < 1e-15);
+    }
+
+    #[test]
     fn one_calibration_pools_to_itself() {
         let p = pool(&[e(0.02, 0.004)], 0.95).expect("a value");
         assert_eq!(p.calibrations, 1);
@@ -235,6 +302,8 @@ mod tests {
             prop_assert!(m >= lo - 1e-9 && m <= hi + 1e-9);
             prop_assert!(p.low <= p.estimate && p.estimate <= p.high);
             prop_assert!(p.tau >= 0.0);
+            let w = predict(&est, 0.95).expect("a value");
+            prop_assert!(w.low <= p.low + 1e-12 && w.high >= p.high - 1e-12);
         }
     }
 }

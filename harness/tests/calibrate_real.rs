@@ -72,6 +72,22 @@ fn every_dimension_gets_an_interval_within_the_time_limit() {
         assert!(lo <= est && est <= hi, "{d}");
         assert!(d["verdict"].is_string());
     }
+    // The CPU dimension is the prediction over both CPU probes: its estimate is their
+    // weighted mean, so it lies between them.
+    let cpu = &dims[0];
+    assert_eq!(cpu["probe"], "cpu+cpu-threads", "{cpu}");
+    assert!(cpu["between_probe_sd_pct"].as_f64().is_some(), "{cpu}");
+    let (a, b) = (
+        probe(&p, "cpu")["overhead_pct"].as_f64().expect("cpu"),
+        probe(&p, "cpu-threads")["overhead_pct"]
+            .as_f64()
+            .expect("cpu-threads"),
+    );
+    let m = cpu["overhead_pct"].as_f64().expect("a value");
+    assert!(
+        a.min(b) - 1e-9 <= m && m <= a.max(b) + 1e-9,
+        "{a} {b} → {m}"
+    );
     assert!(p["memory_overhead_mb"].as_f64().is_some(), "{p}");
     assert!(
         p["start_latency"]["create_to_first_output_ms"]

@@ -41,7 +41,10 @@ pub struct ProbeOverhead {
     pub pairs_for_1pct: Option<usize>,
 }
 
-/// The overhead that adjusts one dimension (from its representative probe).
+/// The overhead that adjusts one dimension: its representative probe's, or for a
+/// dimension measured by several probes of one kind of work (cpu: `cpu+cpu-threads`) the
+/// interval where another program of that kind is expected to fall, the probes'
+/// disagreement included (`calibench_calibrator::predict`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DimensionOverhead {
     pub dimension: Dimension,
@@ -50,7 +53,12 @@ pub struct DimensionOverhead {
     pub ci_low_pct: f64,
     pub ci_high_pct: f64,
     pub verdict: Verdict,
+    /// Rounds of its probes, summed.
     pub rounds: usize,
+    /// Between-probe standard deviation, percent (τ on the log scale × 100), when the
+    /// interval is a prediction over several probes; it is then a normal interval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub between_probe_sd_pct: Option<f64>,
 }
 
 /// One dimension's overhead pooled over the newest calibrations of a key (random
@@ -197,6 +205,7 @@ impl CalibrationProfile {
                         p.ci_high_pct / 100.0,
                     ),
                     rounds: own.rounds,
+                    between_probe_sd_pct: own.between_probe_sd_pct,
                 },
                 None => own.clone(),
             },
@@ -223,7 +232,8 @@ impl CalibrationProfile {
     }
 
     /// Each dimension's overhead on the log scale with its standard error, read off the
-    /// t interval over `rounds / 2` ABBA cycles.
+    /// t interval over `rounds / 2` ABBA cycles (a normal one for a prediction over
+    /// several probes).
     pub fn log_estimate(&self, dimension: Dimension) -> Option<LogEstimate> {
         let d = self
             .dimension(dimension)
@@ -233,13 +243,17 @@ impl CalibrationProfile {
         } else {
             d.rounds
         };
+        let df = match d.between_probe_sd_pct {
+            Some(_) => f64::INFINITY,
+            None => cycles.saturating_sub(1) as f64,
+        };
         LogEstimate::from_interval(
             OverheadInterval {
                 estimate: d.overhead_pct / 100.0,
                 low: d.ci_low_pct / 100.0,
                 high: d.ci_high_pct / 100.0,
             },
-            cycles.saturating_sub(1) as f64,
+            df,
             CONFIDENCE,
         )
         .ok()
@@ -265,9 +279,23 @@ pub fn pool_history(
     for d in &newest.dimensions {
         let mut ids = Vec::new();
         let mut estimates = Vec::new();
+        let mut probe_variances = Vec::new();
+        // A prediction over several probes carries their τ, which more calibrations do
+        // not shrink: the calibrations' means are pooled, and the probes' variance,
+        // averaged over the calibrations (each one's τ² is a noisy estimate of it), is
+        // added back.
+        let probe_tau = |p: &CalibrationProfile| {
+            p.dimension(d.dimension)
+                .and_then(|x| x.between_probe_sd_pct)
+                .map(|t| t / 100.0)
+        };
         for p in std::iter::once(newest).chain(earlier.iter().copied()) {
             let same_probe = p.dimension(d.dimension).is_some_and(|x| x.probe == d.probe);
-            if let (true, Some(e)) = (same_probe, p.log_estimate(d.dimension)) {
+            if let (true, Some(mut e)) = (same_probe, p.log_estimate(d.dimension)) {
+                if let Some(t) = probe_tau(p) {
+                    e.se = (e.se * e.se - t * t).max(1e-12).sqrt();
+                    probe_variances.push(t * t);
+                }
                 ids.push(p.profile_id.clone());
                 estimates.push(e);
             }
@@ -276,6 +304,13 @@ pub fn pool_history(
             continue;
         }
         if let Ok(p) = pool(&estimates, CONFIDENCE) {
+            let p = match (probe_tau(newest), probe_variances.len()) {
+                (Some(_), k) if k > 0 => {
+                    let mean = probe_variances.iter().sum::<f64>() / k as f64;
+                    p.with_extra_sd(mean.sqrt(), CONFIDENCE)
+                }
+                _ => p,
+            };
             out.push(PooledOverhead {
                 dimension: d.dimension,
                 probe: d.probe.clone(),
@@ -335,6 +370,46 @@ mod tests {
                 .overhead_pct
                 .abs()
                 < 1e-12
+        );
+    }
+
+    #[test]
+    fn the_probes_spread_stays_in_a_pooled_prediction() {
+        // Two identical predictions: their means (±0.5 % each, read off after the
+        // probes' τ of 2 % is taken out) pool to a narrower mean, but the 2 % between
+        // probes is added back, so the pooled interval is never narrower than z·τ.
+        let pred = |seconds_ago| {
+            let half = 1.959964 * (0.005f64.powi(2) + 0.02f64.powi(2)).sqrt();
+            let mut p = cal(
+                0.0,
+                (-half).exp_m1() * 100.0,
+                half.exp_m1() * 100.0,
+                seconds_ago,
+            );
+            p.dimensions[0].between_probe_sd_pct = Some(2.0);
+            p
+        };
+        let newest = pred(0);
+        let pooled = pool_history(&newest, &[pred(10)]);
+        let p = &pooled[0];
+        let expected = 1.959964 * (0.005f64.powi(2) / 2.0 + 0.02f64.powi(2)).sqrt();
+        assert!(
+            (p.ci_high_pct / 100.0 - expected.exp_m1()).abs() < 1e-4,
+            "{p:?} against ±{expected}"
+        );
+        assert!(p.ci_high_pct > 3.9, "{p:?}");
+        // One calibration whose probes disagreed (τ 2 %) and one whose agreed (τ 0):
+        // the probes' variance is their average, 0.0002, not the newest's alone.
+        let mut calm = pred(10);
+        let half: f64 = 1.959964 * 0.005;
+        calm.dimensions[0].ci_low_pct = (-half).exp_m1() * 100.0;
+        calm.dimensions[0].ci_high_pct = half.exp_m1() * 100.0;
+        calm.dimensions[0].between_probe_sd_pct = Some(0.0);
+        let p = &pool_history(&newest, &[calm])[0];
+        let expected = 1.959964 * (0.005f64.powi(2) / 2.0 + 0.0002).sqrt();
+        assert!(
+            (p.ci_high_pct / 100.0 - expected.exp_m1()).abs() < 1e-4,
+            "{p:?} against ±{expected}"
         );
     }
 

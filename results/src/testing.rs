@@ -166,6 +166,7 @@ pub fn fixture_profile(
             ci_high_pct,
             verdict,
             rounds: 20,
+            between_probe_sd_pct: None,
         }],
         probes: vec![],
         memory_overhead_mb: None,

@@ -2,6 +2,7 @@
 //! confidence intervals; the profile that adjusts later container results.
 
 pub mod check;
+mod dimensions;
 pub mod error;
 mod extras;
 mod network;
@@ -14,13 +15,12 @@ use std::time::{Duration, Instant};
 
 use calibench_calibrator::{pairs_needed, StoppingRule, Verdict};
 use calibench_results::{
-    now, CalibrationProfile, DimensionOverhead, EngineFacts, HostEnvironment, ProbeOverhead,
-    SCHEMA_VERSION,
+    now, CalibrationProfile, EngineFacts, HostEnvironment, ProbeOverhead, SCHEMA_VERSION,
 };
 use calibench_suites::Dimension;
 
 use self::error::CalibrationError;
-use self::probes::{catalogue, is_representative, Variant};
+use self::probes::{catalogue, Variant};
 use self::rounds::{run_rounds, Limits, Side};
 use self::sides::{session_name, ContainerSide, HostSide, QUOTA_FREE};
 use crate::docker::launch::ContainerFactory;
@@ -101,12 +101,18 @@ pub fn calibrate(
             // The writable layer is one of the things measured.
             session_spec.readonly_rootfs = false;
             report("starting the calibration containers");
-            let default = handle
-                .block_on(factory.start_session(&session_spec))
-                .map_err(|e| {
-                    CalibrationError::container("starting the calibration container", e)
-                })?;
-            sessions.insert(session_name(Variant::Default), default.clone());
+            let mut start = |name: &'static str, spec: &ContainerSpec, what: &str| {
+                let id = handle
+                    .block_on(factory.start_session(spec))
+                    .map_err(|e| CalibrationError::container(format!("starting the {what}"), e))?;
+                sessions.insert(name, id.clone());
+                Ok::<_, CalibrationError>(id)
+            };
+            let default = start(
+                session_name(Variant::Default),
+                &session_spec,
+                "calibration container",
+            )?;
             // The CPU ratio is containerisation alone. Under a CPU quota the CPU probes
             // run in a container of the same configuration without the quota: what the
             // quota does depends on the work (its length, threads, phase within the CFS
@@ -120,10 +126,7 @@ pub fn calibrate(
             {
                 let mut free = session_spec.clone();
                 free.nano_cpus = None;
-                let id = handle.block_on(factory.start_session(&free)).map_err(|e| {
-                    CalibrationError::container("starting the quota-free container", e)
-                })?;
-                sessions.insert(QUOTA_FREE, id);
+                start(QUOTA_FREE, &free, "quota-free container")?;
                 notes.push("the CPU probes ran in a container of this configuration without its CPU quota: the CPU ratio is containerisation alone, and each result's own throttled time is removed before it is applied".into());
             }
             if probes.iter().any(|p| p.variant == Variant::Unconfined) {
@@ -131,12 +134,11 @@ pub fn calibrate(
                 unconfined
                     .extra_security_opt
                     .push("seccomp=unconfined".into());
-                let id = handle
-                    .block_on(factory.start_session(&unconfined))
-                    .map_err(|e| {
-                        CalibrationError::container("starting the unconfined container", e)
-                    })?;
-                sessions.insert(session_name(Variant::Unconfined), id);
+                start(
+                    session_name(Variant::Unconfined),
+                    &unconfined,
+                    "unconfined container",
+                )?;
             }
             if plan.dimensions.contains(&Dimension::Memory) {
                 report("measuring the memory footprint");
@@ -274,19 +276,7 @@ pub fn calibrate(
         }
     }
     outcome?;
-    let dimensions = results
-        .iter()
-        .filter(|(p, r)| is_representative(p) && r.verdict != Verdict::TooFewRounds)
-        .map(|(_, r)| DimensionOverhead {
-            dimension: r.dimension,
-            probe: r.probe.clone(),
-            overhead_pct: r.overhead_pct,
-            ci_low_pct: r.ci_low_pct,
-            ci_high_pct: r.ci_high_pct,
-            verdict: r.verdict,
-            rounds: r.rounds,
-        })
-        .collect();
+    let dimensions = dimensions::dimension_overheads(&results);
     for (p, r) in &results {
         if r.verdict == Verdict::TooFewRounds {
             notes.push(format!(

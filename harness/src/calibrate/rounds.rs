@@ -1,13 +1,16 @@
 //! Paired, interleaved rounds for one probe: each round runs the probe once per side in
 //! randomised ABBA order (a coin decides AB or BA for each pair of rounds, the second
 //! round of the pair reverses it), until the overhead interval is narrow enough, the
-//! probe's time is used up, or the round cap is reached.
+//! probe's time is used up, or the round cap is reached. The overhead is the ratio of
+//! the two sides' medians with a bootstrap interval over ABBA cycles
+//! (`calibench_calibrator::median_ratio` says why not a mean of per-round ratios).
 
 use std::time::{Duration, Instant};
 
 pub use calibench_calibrator::StopReason;
 use calibench_calibrator::{
-    paired_overhead, AbbaOrder, Overhead, Progress, StoppingRule, CONFIDENCE,
+    paired_median_overhead, AbbaOrder, Overhead, Progress, StoppingRule, CONFIDENCE,
+    DEFAULT_RESAMPLES,
 };
 use calibench_suites::ProbeReport;
 
@@ -40,6 +43,10 @@ pub struct Rounds {
     pub overhead: Overhead,
 }
 
+/// Resamples of the interval that decides, after each round, whether to stop (the
+/// reported interval uses `DEFAULT_RESAMPLES`).
+const STOPPING_RESAMPLES: usize = 1000;
+
 /// Runs rounds of `probe` on `host` and `container` within `limits`.
 pub fn run_rounds(
     probe: &CalibrationProbe,
@@ -71,7 +78,10 @@ pub fn run_rounds(
         last_round = round_start.elapsed();
         let n = h.len();
         let half_width_pp = if limits.rule.wants_interval(n) {
-            Some(paired_overhead(&h, &c, CONFIDENCE)?.half_width_pp())
+            Some(
+                paired_median_overhead(&h, &c, CONFIDENCE, STOPPING_RESAMPLES, seed)?
+                    .half_width_pp(),
+            )
         } else {
             None
         };
@@ -86,7 +96,7 @@ pub fn run_rounds(
             break reason;
         }
     };
-    let overhead = paired_overhead(&h, &c, CONFIDENCE)?;
+    let overhead = paired_median_overhead(&h, &c, CONFIDENCE, DEFAULT_RESAMPLES, seed)?;
     Ok(Rounds {
         host: h,
         container: c,

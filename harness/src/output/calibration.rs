@@ -110,6 +110,22 @@ pub fn calibration_table(p: &CalibrationProfile) -> String {
             );
         }
     }
+    for d in p
+        .dimensions
+        .iter()
+        .filter(|d| d.between_probe_sd_pct.is_some())
+    {
+        let _ = writeln!(
+            out,
+            "\n{} adjusts by where another program is expected over its probes {}: {:+.2} % (95 % prediction {:+.2} … {:+.2} %), between the probes sd {:.2} %",
+            d.dimension,
+            d.probe,
+            d.overhead_pct,
+            d.ci_low_pct,
+            d.ci_high_pct,
+            d.between_probe_sd_pct.unwrap_or(0.0)
+        );
+    }
     if !p.pooled.is_empty() {
         let _ = writeln!(
             out,

@@ -1,0 +1,174 @@
+//! From probes to the overhead that adjusts each dimension.
+//!
+//! Most dimensions are adjusted by their representative probe. The CPU dimension is
+//! measured by two different CPU-bound programs (a single-threaded integer and float
+//! kernel timed as a whole process, and a kernel on several threads), and a command the
+//! profile later adjusts is a third program: its ratio is expected where the
+//! random-effects *prediction* over the probes puts it (`calibench_calibrator::predict`),
+//! the probes' disagreement (τ) included. One probe's interval says only where that
+//! probe's ratio lies; on one machine the single-threaded kernel read the container 3 %
+//! slower in every calibration while sysbench and gzip read it as fast as the host.
+
+use calibench_calibrator::{predict, verdict, LogEstimate, OverheadInterval, Verdict, CONFIDENCE};
+use calibench_results::{DimensionOverhead, ProbeOverhead};
+use calibench_suites::Dimension;
+
+use super::probes::{is_representative, CalibrationProbe};
+
+/// Whether a dimension's probes are members of one family of work whose prediction
+/// adjusts it.
+fn predicted_over_probes(dimension: Dimension) -> bool {
+    dimension == Dimension::Cpu
+}
+
+/// A probe's overhead on the log scale, its standard error read off its t interval over
+/// ABBA cycles.
+fn log_estimate(r: &ProbeOverhead) -> Option<LogEstimate> {
+    let cycles = (r.rounds / 2).max(2);
+    LogEstimate::from_interval(
+        OverheadInterval {
+            estimate: r.overhead_pct / 100.0,
+            low: r.ci_low_pct / 100.0,
+            high: r.ci_high_pct / 100.0,
+        },
+        (cycles - 1) as f64,
+        CONFIDENCE,
+    )
+    .ok()
+    .filter(|e| e.se > 0.0)
+}
+
+fn own(r: &ProbeOverhead) -> DimensionOverhead {
+    DimensionOverhead {
+        dimension: r.dimension,
+        probe: r.probe.clone(),
+        overhead_pct: r.overhead_pct,
+        ci_low_pct: r.ci_low_pct,
+        ci_high_pct: r.ci_high_pct,
+        verdict: r.verdict,
+        rounds: r.rounds,
+        between_probe_sd_pct: None,
+    }
+}
+
+/// The overhead per dimension, in the order the representatives were measured. Probes
+/// with too few rounds take no part.
+pub fn dimension_overheads(
+    results: &[(CalibrationProbe, ProbeOverhead)],
+) -> Vec<DimensionOverhead> {
+    let usable = |r: &ProbeOverhead| r.verdict != Verdict::TooFewRounds;
+    let mut out = Vec::new();
+    for (p, r) in results
+        .iter()
+        .filter(|(p, r)| is_representative(p) && usable(r))
+    {
+        let members: Vec<&ProbeOverhead> = results
+            .iter()
+            .filter(|(q, m)| q.dimension() == p.dimension() && usable(m))
+            .map(|(_, m)| m)
+            .collect();
+        let estimates: Option<Vec<LogEstimate>> = members.iter().map(|m| log_estimate(m)).collect();
+        let prediction = match (predicted_over_probes(p.dimension()), estimates) {
+            (true, Some(e)) if e.len() >= 2 => predict(&e, CONFIDENCE).ok(),
+            _ => None,
+        };
+        out.push(match prediction {
+            Some(w) => DimensionOverhead {
+                dimension: r.dimension,
+                probe: members
+                    .iter()
+                    .map(|m| m.probe.as_str())
+                    .collect::<Vec<_>>()
+                    .join("+"),
+                overhead_pct: w.estimate * 100.0,
+                ci_low_pct: w.low * 100.0,
+                ci_high_pct: w.high * 100.0,
+                verdict: verdict(w.low, w.high),
+                rounds: members.iter().map(|m| m.rounds).sum(),
+                between_probe_sd_pct: Some(w.tau * 100.0),
+            },
+            None => own(r),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use calibench_calibrator::StopReason;
+    use calibench_suites::ProbeKind;
+
+    use super::super::probes::{catalogue, Variant};
+    use super::*;
+
+    fn result(probe: &CalibrationProbe, pct: f64, half: f64, rounds: usize) -> ProbeOverhead {
+        ProbeOverhead {
+            dimension: probe.dimension(),
+            probe: probe.label.clone(),
+            host_median: 0.1,
+            container_median: 0.1,
+            overhead_pct: pct,
+            ci_low_pct: pct - half,
+            ci_high_pct: pct + half,
+            rounds,
+            verdict: if rounds >= 10 {
+                verdict((pct - half) / 100.0, (pct + half) / 100.0)
+            } else {
+                Verdict::TooFewRounds
+            },
+            stopped_by: StopReason::Time,
+            seconds: 10.0,
+            throttled_periods: None,
+            raw_container_median: None,
+            pairs_for_1pct: None,
+        }
+    }
+
+    fn cpu() -> CalibrationProbe {
+        catalogue(&[Dimension::Cpu])[0].clone()
+    }
+
+    fn threads() -> CalibrationProbe {
+        catalogue(&[Dimension::Cpu])[1].clone()
+    }
+
+    #[test]
+    fn cpu_probes_that_disagree_widen_the_dimension_s_interval_to_cover_both() {
+        let (a, b) = (cpu(), threads());
+        let rs = vec![
+            (a.clone(), result(&a, 3.5, 1.0, 60)),
+            (b.clone(), result(&b, 0.2, 1.0, 60)),
+        ];
+        let d = dimension_overheads(&rs);
+        assert_eq!(d.len(), 1);
+        let cpu = &d[0];
+        assert_eq!(cpu.probe, "cpu+cpu-threads");
+        assert_eq!(cpu.rounds, 120);
+        let tau = cpu.between_probe_sd_pct.expect("a prediction");
+        assert!(tau > 1.0, "τ {tau}");
+        assert!(cpu.overhead_pct > 0.2 && cpu.overhead_pct < 3.5);
+        assert!(cpu.ci_low_pct < 0.2 && cpu.ci_high_pct > 3.5, "{cpu:?}");
+    }
+
+    #[test]
+    fn one_usable_cpu_probe_and_other_dimensions_keep_the_representative_s_interval() {
+        let (a, b) = (cpu(), threads());
+        let rs = vec![
+            (a.clone(), result(&a, 3.5, 1.0, 60)),
+            (b.clone(), result(&b, 0.2, 1.0, 6)),
+        ];
+        let d = dimension_overheads(&rs);
+        assert_eq!(d[0].probe, "cpu");
+        assert_eq!(d[0].between_probe_sd_pct, None);
+        assert!((d[0].ci_high_pct - 4.5).abs() < 1e-12);
+        let io = CalibrationProbe::new(ProbeKind::IoFsync, Variant::Default, None);
+        let layer = CalibrationProbe::new(ProbeKind::IoFsync, Variant::WritableLayer, None);
+        let rs = vec![
+            (io.clone(), result(&io, 1.0, 1.0, 40)),
+            (layer.clone(), result(&layer, 30.0, 2.0, 40)),
+        ];
+        let d = dimension_overheads(&rs);
+        assert_eq!((d.len(), d[0].probe.as_str()), (1, "io-fsync@bind"));
+        assert!((d[0].overhead_pct - 1.0).abs() < 1e-12);
+    }
+}
