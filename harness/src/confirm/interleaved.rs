@@ -49,6 +49,7 @@ pub fn confirm(
     suite: &Path,
     min_rounds: u32,
     options: &CompareOptions,
+    overrides: &ContainerOverrides,
     rt: &Runtime,
 ) -> Result<ComparisonReport, CliError> {
     let flagged: Vec<(String, Option<Rt>)> = report
@@ -64,7 +65,7 @@ pub fn confirm(
         suite: suite.to_path_buf(),
     };
     let [(build_a, suite_a), (build_b, suite_b)] = prepare(&source, &cwd)?;
-    let spec = container_spec(&ContainerOverrides::default(), &suite_a.container)?;
+    let spec = container_spec(overrides, &suite_a.container)?;
     let engine = match flagged.iter().any(|(_, r)| *r == Some(Rt::Docker)) {
         true => Some(engine_for(&spec, rt)?),
         false => None,

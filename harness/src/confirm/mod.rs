@@ -6,6 +6,7 @@
 //! stands only if the fresh measurement shows it too.
 
 mod interleaved;
+mod stored;
 
 use std::path::Path;
 
@@ -47,9 +48,18 @@ pub fn confirm_regressions(
     rt: &Runtime,
 ) -> Result<ComparisonReport, CliError> {
     if let Some(commits) = interleaved::commits(baseline_runs, candidate_runs) {
-        return interleaved::confirm(report, commits, suite_path, runs, options, rt);
+        let overrides = stored::stored_overrides(candidate_runs);
+        return interleaved::confirm(report, commits, suite_path, runs, options, &overrides, rt);
     }
-    let mut report = candidate_alone(report, baseline_runs, suite_path, runs, options, rt)?;
+    let overrides = stored::stored_overrides(candidate_runs);
+    let mut report = candidate_alone(
+        report,
+        baseline_runs,
+        suite_path,
+        (runs, &overrides),
+        options,
+        rt,
+    )?;
     report.notes.push("--confirm: the stored runs do not name one clean commit per side, so only the candidate was measured again (from the suite file) and compared with the stored baseline".into());
     Ok(report)
 }
@@ -60,7 +70,7 @@ fn candidate_alone(
     mut report: ComparisonReport,
     baseline_runs: &[RunReport],
     suite_path: &Path,
-    runs: u32,
+    (runs, overrides): (u32, &ContainerOverrides),
     options: &CompareOptions,
     rt: &Runtime,
 ) -> Result<ComparisonReport, CliError> {
@@ -95,7 +105,7 @@ fn candidate_alone(
         (false, true) => RuntimeSelection::Docker,
         _ => RuntimeSelection::Host,
     };
-    let container = container_spec(&ContainerOverrides::default(), &suite.container)?;
+    let container = container_spec(overrides, &suite.container)?;
     let plan = RunPlan {
         suite,
         base_dir,
