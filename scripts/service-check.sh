@@ -5,13 +5,16 @@
 #     both alternating; the 2 ms server's median should read 2 ms plus the base latency.
 #  2. Network paths: a zero-delay server in a container, interleaved with the same
 #     server on the host, over the host network, a published port and the bridge
-#     address: the paired container-vs-host change of the median latency, with its CI.
+#     address: the paired container-vs-host change of the median latency, with its CI;
+#     over the host network also a server answering after 1 ms, where a few µs a request
+#     that the container's process costs are a small part of a service's latency.
 #  3. wrk: `python3 -m http.server` driven by wrk (closed loop, 4 connections) and by
 #     calibench (open loop, 4 connections, at three times wrk's rate so every
-#     connection is always busy, as in a closed loop), alternating twice: throughput
-#     and median latency from send (wrk's definition) side by side.
+#     connection is always busy, as in a closed loop), alternating in WRK_ROUNDS (6)
+#     short rounds: throughput and median latency from send (wrk's definition) side by
+#     side per round, and the median of the per-round ratios.
 #
-# Installs wrk from Debian when missing. Takes about 4 minutes.
+# Installs wrk from Debian when missing. Takes about 5 minutes.
 #   bash scripts/service-check.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,20 +69,21 @@ for base in ("base-idle", "base-awake"):
 PY
 
 echo
-echo "## 2. Network paths: container against host, paired rounds (zero-delay server, 2000 req/s)"
-for path in "host published" "bridge published" "bridge address"; do
+echo "## 2. Network paths: container against host, paired rounds"
+echo "(zero-delay server at 2000 req/s; on the host network also a 1 ms server at 1000 req/s)"
+for path in "host published 0ms 2000" "host published 1ms 1000" "bridge published 0ms 2000" "bridge address 0ms 2000"; do
   set -- $path
   { printf '[suite]\nname = "paths"\nwarmup = 1\nmin_runs = 12\nmax_runs = 12\n'
-    service "net-$1-$2" 0ms 2000 4 1s "$2"; } > paths.toml
-  "$bin" run --suite paths.toml --runtime both --network "$1" --json -q > "paths-$1-$2.json" 2>/dev/null
-  python3 - "paths-$1-$2.json" <<'PY'
+    service "net-$1-$2-$3" "$3" "$4" 4 1s "$2"; } > paths.toml
+  "$bin" run --suite paths.toml --runtime both --network "$1" --json -q > "paths-$1-$2-$3.json" 2>/dev/null
+  python3 - "paths-$1-$2-$3.json" "$3" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 d = {b["runtime"]: b for b in r["benchmarks"]}
 h, c = d["host"], d["docker"]
 s = c["execution_environment"]["service"]
 p = c["execution_environment"]["paired_with_host"]
-print(f"{s['path']:15} host p50 {h['median']*1e6:6.0f} µs  container p50 {c['median']*1e6:6.0f} µs  "
+print(f"{s['path']:15} {sys.argv[2]:>4} server: host p50 {h['median']*1e6:6.0f} µs  container p50 {c['median']*1e6:6.0f} µs  "
       f"change {p['change_pct']:+.1f} % (95 % CI {p['ci_low_pct']:+.1f} … {p['ci_high_pct']:+.1f}), "
       f"{(c['median']-h['median'])*1e6:+.0f} µs per request")
 PY
@@ -92,10 +96,13 @@ mkdir -p site && echo hello > site/index.html
 python3 -m http.server "$port" --bind 127.0.0.1 --directory site >/dev/null 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.1; done
-for round in 1 2; do
-  wrk -t1 -c4 -d10s --latency "http://127.0.0.1:$port/" > "wrk-$round.txt"
+# Several short rounds, alternating: the machine's drift between one tool's window and
+# the other's is what a single long window of each would compare.
+rounds=${WRK_ROUNDS:-6}
+for round in $(seq 1 "$rounds"); do
+  wrk -t1 -c4 -d4s --latency "http://127.0.0.1:$port/" > "wrk-$round.txt"
   rate=$(awk '/Requests\/sec/ {print int($2 * 3)}' "wrk-$round.txt")
-  { printf '[suite]\nname = "wrk"\nwarmup = 1\nmin_runs = 5\nmax_runs = 5\n'
+  { printf '[suite]\nname = "wrk"\nwarmup = 1\nmin_runs = 2\nmax_runs = 2\n'
     cat <<TOML
 [[benchmark]]
 name = "python-http"
@@ -122,5 +129,13 @@ ct, cp = s["throughput"], s["service_time"]["p50"]
 print(f"round {sys.argv[3]}: wrk {rps:.0f} req/s, p50 {p50*1e3:.3f} ms; calibench {ct:.0f} req/s "
       f"({(ct/rps-1)*100:+.1f} %), p50 from send {cp*1e3:.3f} ms ({(cp/p50-1)*100:+.1f} %); "
       f"from intended send {s['latency']['p50']*1e3:.1f} ms (the backlog of a rate above capacity)")
+with open("ratios.txt", "a") as f:
+    f.write(f"{ct/rps} {cp/p50}\n")
 PY
 done
+python3 - <<'PY'
+import statistics
+r = [tuple(map(float, l.split())) for l in open("ratios.txt")]
+t, p = statistics.median(x[0] for x in r), statistics.median(x[1] for x in r)
+print(f"median over {len(r)} rounds: calibench/wrk throughput {(t-1)*100:+.1f} %, p50 {(p-1)*100:+.1f} %")
+PY
