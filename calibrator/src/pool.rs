@@ -53,6 +53,13 @@ impl LogEstimate {
             se,
         })
     }
+
+    /// Reads the standard error back off an interval over `rounds` paired rounds, whose
+    /// unit is the ABBA cycle (two rounds; single rounds below four).
+    pub fn from_rounds(o: OverheadInterval, rounds: usize, level: f64) -> Result<Self, StatsError> {
+        let cycles = if rounds >= 4 { rounds / 2 } else { rounds };
+        Self::from_interval(o, cycles.saturating_sub(1) as f64, level)
+    }
 }
 
 /// Calibrations pooled by random effects, as fractions (0.02 = +2 %).

@@ -238,24 +238,15 @@ impl CalibrationProfile {
         let d = self
             .dimension(dimension)
             .filter(|d| d.verdict != Verdict::TooFewRounds)?;
-        let cycles = if d.rounds >= 4 {
-            d.rounds / 2
-        } else {
-            d.rounds
+        let o = OverheadInterval {
+            estimate: d.overhead_pct / 100.0,
+            low: d.ci_low_pct / 100.0,
+            high: d.ci_high_pct / 100.0,
         };
-        let df = match d.between_probe_sd_pct {
-            Some(_) => f64::INFINITY,
-            None => cycles.saturating_sub(1) as f64,
-        };
-        LogEstimate::from_interval(
-            OverheadInterval {
-                estimate: d.overhead_pct / 100.0,
-                low: d.ci_low_pct / 100.0,
-                high: d.ci_high_pct / 100.0,
-            },
-            df,
-            CONFIDENCE,
-        )
+        match d.between_probe_sd_pct {
+            Some(_) => LogEstimate::from_interval(o, f64::INFINITY, CONFIDENCE),
+            None => LogEstimate::from_rounds(o, d.rounds, CONFIDENCE),
+        }
         .ok()
     }
 }

@@ -21,21 +21,16 @@ fn predicted_over_probes(dimension: Dimension) -> bool {
     dimension == Dimension::Cpu
 }
 
-/// A probe's overhead on the log scale, its standard error read off its t interval over
-/// ABBA cycles.
+/// A probe's overhead on the log scale, its standard error read off its interval.
 fn log_estimate(r: &ProbeOverhead) -> Option<LogEstimate> {
-    let cycles = (r.rounds / 2).max(2);
-    LogEstimate::from_interval(
-        OverheadInterval {
-            estimate: r.overhead_pct / 100.0,
-            low: r.ci_low_pct / 100.0,
-            high: r.ci_high_pct / 100.0,
-        },
-        (cycles - 1) as f64,
-        CONFIDENCE,
-    )
-    .ok()
-    .filter(|e| e.se > 0.0)
+    let o = OverheadInterval {
+        estimate: r.overhead_pct / 100.0,
+        low: r.ci_low_pct / 100.0,
+        high: r.ci_high_pct / 100.0,
+    };
+    LogEstimate::from_rounds(o, r.rounds, CONFIDENCE)
+        .ok()
+        .filter(|e| e.se > 0.0)
 }
 
 fn own(r: &ProbeOverhead) -> DimensionOverhead {

@@ -47,11 +47,10 @@ pub fn confirm_regressions(
     options: &CompareOptions,
     rt: &Runtime,
 ) -> Result<ComparisonReport, CliError> {
+    let overrides = stored::stored_overrides(candidate_runs);
     if let Some(commits) = interleaved::commits(baseline_runs, candidate_runs) {
-        let overrides = stored::stored_overrides(candidate_runs);
         return interleaved::confirm(report, commits, suite_path, runs, options, &overrides, rt);
     }
-    let overrides = stored::stored_overrides(candidate_runs);
     let mut report = candidate_alone(
         report,
         baseline_runs,
