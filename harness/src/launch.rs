@@ -2,6 +2,7 @@
 //! host launcher (fork/exec in its own process group, timed on the monotonic clock,
 //! CPU time and peak RSS from wait4's rusage, killed with its group at the timeout).
 
+use std::collections::BTreeMap;
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
@@ -193,6 +194,14 @@ impl HostLauncher {
                 ];
                 if let Some(w) = work {
                     argv.extend(["--work".to_string(), w.to_string()]);
+                }
+                // A probe works in its directory, calibench's own scratch space: made here
+                // so the probe runs the same wherever it is launched (host or container).
+                if let Some(dir) = &bench.workdir {
+                    std::fs::create_dir_all(dir).map_err(|source| LaunchError::Spawn {
+                        program: format!("calibench probe {} in {}", probe.as_str(), dir.display()),
+                        source,
+                    })?;
                 }
                 (format!("calibench probe {}", probe.as_str()), argv)
             }
@@ -493,17 +502,20 @@ impl Launcher for HostLauncher {
 }
 
 /// The figure a successful run contributes: wall time for commands, the probe's own
-/// report for probes.
-pub fn sample_value(bench: &Benchmark, outcome: &RunOutcome) -> Result<f64, String> {
+/// report for probes; with a probe's extra figures (empty for commands).
+pub fn sample_value(
+    bench: &Benchmark,
+    outcome: &RunOutcome,
+) -> Result<(f64, BTreeMap<String, f64>), String> {
     match &bench.kind {
         BenchmarkKind::Command { .. }
         | BenchmarkKind::Service(_)
-        | BenchmarkKind::Criterion { .. } => Ok(outcome.wall_s),
+        | BenchmarkKind::Criterion { .. } => Ok((outcome.wall_s, BTreeMap::new())),
         BenchmarkKind::Probe { probe, .. } => {
             let report = ProbeReport::from_stdout(&outcome.stdout)
                 .ok_or_else(|| format!("probe {} printed no report", probe.as_str()))?;
             if report.value.is_finite() {
-                Ok(report.value)
+                Ok((report.value, report.extra))
             } else {
                 Err(format!(
                     "probe {} reported a non-finite value",

@@ -158,6 +158,7 @@ mod tests {
                         system_s: 0.0,
                         max_rss_kib: 1,
                         cgroup: None,
+                        probe_extra: Default::default(),
                     })
                     .collect()
             };

@@ -57,7 +57,12 @@ fn every_dimension_gets_an_interval_within_the_time_limit() {
         .iter()
         .filter_map(|d| d["dimension"].as_str())
         .collect();
-    assert_eq!(names, vec!["cpu", "memory", "io", "latency"]);
+    assert_eq!(
+        names,
+        vec!["cpu", "memory", "io", "latency"],
+        "{}",
+        p["probes"]
+    );
     for d in dims {
         let (lo, est, hi) = (
             d["ci_low_pct"].as_f64(),

@@ -189,3 +189,45 @@ fn an_unreachable_store_spools_the_run_and_exits_3() {
     let again = s.calibench().arg("push").output().expect("push");
     assert!(String::from_utf8_lossy(&again.stdout).contains("nothing to push"));
 }
+
+/// The launcher that runs calibration probes in the container (`calibench inner`) makes
+/// the probe's directory and passes the probe's own figures through with its value.
+#[test]
+fn an_inner_probe_run_makes_its_directory_and_keeps_the_probes_own_figures() {
+    let s = Scratch::new();
+    let dir = s.path().join("not-yet/io");
+    let bench = serde_json::json!({
+        "name": "io-fsync@bind",
+        "kind": {"kind": "probe", "probe": "io-fsync", "work": 8},
+        "dimension": "io",
+        "env": {},
+        "workdir": dir,
+        "settings": {"warmup": 0, "min_runs": 1, "max_runs": 1, "time_budget": 1, "timeout": 60},
+    });
+    let out = s
+        .calibench()
+        .args(["inner", "--count", "1", "--benchmark"])
+        .arg(bench.to_string())
+        .output()
+        .expect("calibench runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let block = json(&out);
+    let sample = &block["samples"][0];
+    let value = sample["value"].as_f64().expect("value");
+    let mean = sample["probe_extra"]["mean_s"]
+        .as_f64()
+        .expect("the probe's mean");
+    let p99 = sample["probe_extra"]["p99_s"]
+        .as_f64()
+        .expect("the probe's p99");
+    let wall = sample["wall_s"].as_f64().expect("wall");
+    // The figure is the probe's median latency of one write + fdatasync, not the wall
+    // time of the process that made eight of them.
+    assert!(value > 0.0 && value <= p99 && mean <= p99, "{sample}");
+    assert!(value < wall / 4.0, "{sample}");
+    assert!(dir.is_dir());
+}

@@ -12,7 +12,8 @@ pub enum Variant {
     Default,
     /// IO on the container's writable (overlay) layer.
     WritableLayer,
-    /// IO on a tmpfs (`/tmp` in the container, `/dev/shm` on the host).
+    /// IO on a tmpfs: `/dev/shm` on both sides (the container's `/tmp` is the work
+    /// directory, not a tmpfs, when calibench runs from `/tmp`).
     Tmpfs,
     /// A second container with `seccomp=unconfined`.
     Unconfined,
@@ -68,7 +69,7 @@ impl CalibrationProbe {
     pub fn container_dir(&self, base: &Path) -> PathBuf {
         match self.variant {
             Variant::WritableLayer => PathBuf::from("/var/tmp/calibench-io"),
-            Variant::Tmpfs => PathBuf::from("/tmp/calibench-io"),
+            Variant::Tmpfs => PathBuf::from("/dev/shm/calibench-io"),
             _ => base.join(".calibench/io"),
         }
     }

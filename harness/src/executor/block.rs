@@ -87,7 +87,7 @@ pub fn run_block(
             });
             break;
         }
-        let value = match sample_value(bench, &outcome) {
+        let (value, probe_extra) = match sample_value(bench, &outcome) {
             Ok(v) => v,
             Err(e) => {
                 block.failure = Some(e);
@@ -107,6 +107,7 @@ pub fn run_block(
                 (Some(b), Some(a)) => Some(usage_between(b, a)),
                 _ => None,
             },
+            probe_extra,
         });
     }
     if let Some(start) = start {

@@ -6,6 +6,8 @@ pub mod block;
 pub mod docker;
 pub mod host;
 
+use std::collections::BTreeMap;
+
 use calibench_results::{CgroupUsage, ExecutionEnvironment, Runtime};
 use calibench_suites::Benchmark;
 use serde::{Deserialize, Serialize};
@@ -39,6 +41,10 @@ pub struct Sample {
     /// What the cgroup counted during this run (inside a container).
     #[serde(default)]
     pub cgroup: Option<CgroupUsage>,
+    /// A probe's own extra figures (its in-loop throttled time, mean, p99), passed
+    /// through from its report; empty for commands.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub probe_extra: BTreeMap<String, f64>,
 }
 
 /// What a block of runs produced: its samples, and the failure that ended it early.

@@ -139,6 +139,7 @@ impl ServiceRun {
                 system_s: 0.0,
                 max_rss_kib: 0,
                 cgroup: None,
+                probe_extra: Default::default(),
             });
             self.measured_s += window.elapsed.as_secs_f64();
             match &mut self.measured {
