@@ -1,7 +1,5 @@
 //! Why a calibration could not finish.
 
-use std::path::PathBuf;
-
 use calibench_calibrator::StatsError;
 use thiserror::Error;
 
@@ -25,12 +23,6 @@ pub enum CalibrationError {
         what: String,
         #[source]
         source: ExecutorError,
-    },
-    #[error("{path}: {source}")]
-    Directory {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
     },
     #[error(transparent)]
     Launch(#[from] LaunchError),

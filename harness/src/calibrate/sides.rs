@@ -24,12 +24,8 @@ pub struct HostSide {
 
 impl Side for HostSide {
     fn measure(&mut self, probe: &CalibrationProbe) -> Result<ProbeReport, CalibrationError> {
-        let dir = probe.host_dir(&self.launcher.base_dir);
-        std::fs::create_dir_all(&dir).map_err(|source| CalibrationError::Directory {
-            path: dir.clone(),
-            source,
-        })?;
-        let bench = probe_benchmark(probe, dir);
+        // The launcher makes the probe's directory, as inside the container.
+        let bench = probe_benchmark(probe, probe.host_dir(&self.launcher.base_dir));
         let outcome = self.launcher.launch(&bench)?;
         if !outcome.succeeded() {
             return Err(CalibrationError::ProbeFailed {
