@@ -47,14 +47,24 @@ fn spec(rate: f64, connections: u32, duration: Duration) -> ServiceSpec {
     }
 }
 
-/// Within 10 % here, where a debug build shares two noisy vCPUs with the server; the
-/// figure at 5 % with the release build is measured by `scripts/service-check.sh`.
+/// The generator's reading of a server's delay: the paired extra latency of a 20 ms
+/// server over a zero-delay one, both on this process's two noisy vCPUs with a debug
+/// build, must be the delay within 5 % (1 ms). Sub-millisecond latencies on this kind of
+/// machine move by a few tenths of a millisecond with CPU idle states and wake-ups
+/// (docs/performance.md), which a 2 ms delay could not absorb; at 20 ms they are small
+/// against the tolerance, while a generator that timed from the wrong instant, dropped
+/// late requests or mixed units would still fail. The 2 ms figure with the release build
+/// is measured by `scripts/service-check.sh`.
 #[test]
-fn a_2ms_server_reads_2ms_plus_the_base_latency() {
+fn a_20ms_server_reads_20ms_over_the_base_latency() {
     let _turn = ONE_AT_A_TIME.lock();
+    let delay = Duration::from_millis(20);
     let base = server(Duration::ZERO);
-    let slow = server(Duration::from_millis(2));
-    let load = spec(400.0, 4, Duration::from_secs(1));
+    let slow = server(delay);
+    // 25 requests/s of 20 ms over one connection: each request is due 40 ms after the
+    // one before, so none waits for another (several connections would queue whenever
+    // their requests fell due together, which is the server's backlog, not its delay).
+    let load = spec(25.0, 1, Duration::from_secs(1));
     let mut runs = [base, slow].map(|addr| {
         ServiceRun::new(
             ServiceRun::runtime().expect("a runtime"),
@@ -86,18 +96,17 @@ fn a_2ms_server_reads_2ms_plus_the_base_latency() {
     };
     let (extra, base_p50) = (median(&mut extra), median(&mut base_p50s));
     let [_, slow] = runs.map(|r| r.report(&load));
-    assert_eq!(slow.requests, 3200, "{slow:?}");
-    assert_eq!(slow.ok, 3200, "{slow:?}");
-    let expected = 0.002 + base_p50;
-    let off = (base_p50 + extra - expected) / expected;
+    assert_eq!(slow.requests, 200, "{slow:?}");
+    assert_eq!(slow.ok, 200, "{slow:?}");
+    let off = (extra - delay.as_secs_f64()) / delay.as_secs_f64();
     eprintln!(
-        "2 ms server reads base {:.1} µs + {:.1} µs: {:+.2} % off 2 ms + base",
+        "20 ms server reads base {:.1} µs + {:.1} µs: the extra is {:+.2} % off 20 ms",
         base_p50 * 1e6,
         extra * 1e6,
         off * 100.0
     );
-    assert!(off.abs() <= 0.10, "{:+.1} % off", off * 100.0);
-    assert!((slow.throughput - 400.0).abs() < 20.0, "{slow:?}");
+    assert!(off.abs() <= 0.05, "{:+.1} % off", off * 100.0);
+    assert!((slow.throughput - 25.0).abs() < 1.25, "{slow:?}");
 }
 
 #[test]
