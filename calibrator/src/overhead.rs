@@ -97,6 +97,17 @@ pub struct OverheadInterval {
     pub high: f64,
 }
 
+impl OverheadInterval {
+    /// From the percentages a profile stores (`+5.0` = +5 %).
+    pub fn from_pct(estimate_pct: f64, low_pct: f64, high_pct: f64) -> Self {
+        Self {
+            estimate: estimate_pct / 100.0,
+            low: low_pct / 100.0,
+            high: high_pct / 100.0,
+        }
+    }
+}
+
 impl Overhead {
     pub fn interval(&self) -> OverheadInterval {
         OverheadInterval {

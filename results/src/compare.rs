@@ -404,11 +404,7 @@ fn overhead_se(b: &BenchmarkResult) -> f64 {
     ) else {
         return 0.0;
     };
-    let interval = OverheadInterval {
-        estimate: estimate / 100.0,
-        low: low / 100.0,
-        high: high / 100.0,
-    };
+    let interval = OverheadInterval::from_pct(estimate, low, high);
     LogEstimate::from_interval(interval, f64::INFINITY, CONFIDENCE).map_or(0.0, |l| l.se)
 }
 

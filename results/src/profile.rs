@@ -213,15 +213,11 @@ impl CalibrationProfile {
     }
 
     /// The overhead that adjusts a dimension (see [`Self::adjusting`]) on the log scale
-    /// with its standard error: a pooled interval is normal (z), an own one a t interval.
+    /// with its standard error: both read as normal intervals (z).
     pub fn adjusting_estimate(&self, dimension: Dimension) -> Option<LogEstimate> {
         match self.pooled.iter().find(|p| p.dimension == dimension) {
             Some(p) => LogEstimate::from_interval(
-                OverheadInterval {
-                    estimate: p.overhead_pct / 100.0,
-                    low: p.ci_low_pct / 100.0,
-                    high: p.ci_high_pct / 100.0,
-                },
+                OverheadInterval::from_pct(p.overhead_pct, p.ci_low_pct, p.ci_high_pct),
                 f64::INFINITY,
                 CONFIDENCE,
             )
@@ -231,23 +227,15 @@ impl CalibrationProfile {
         }
     }
 
-    /// Each dimension's overhead on the log scale with its standard error, read off the
-    /// t interval over `rounds / 2` ABBA cycles (a normal one for a prediction over
-    /// several probes).
+    /// Each dimension's overhead on the log scale with its standard error, read off its
+    /// interval as a normal one: a probe's is a bootstrap of the ratio of medians
+    /// ([`LogEstimate::from_probe_interval`]), a prediction over several probes normal.
     pub fn log_estimate(&self, dimension: Dimension) -> Option<LogEstimate> {
         let d = self
             .dimension(dimension)
             .filter(|d| d.verdict != Verdict::TooFewRounds)?;
-        let o = OverheadInterval {
-            estimate: d.overhead_pct / 100.0,
-            low: d.ci_low_pct / 100.0,
-            high: d.ci_high_pct / 100.0,
-        };
-        match d.between_probe_sd_pct {
-            Some(_) => LogEstimate::from_interval(o, f64::INFINITY, CONFIDENCE),
-            None => LogEstimate::from_rounds(o, d.rounds, CONFIDENCE),
-        }
-        .ok()
+        let o = OverheadInterval::from_pct(d.overhead_pct, d.ci_low_pct, d.ci_high_pct);
+        LogEstimate::from_probe_interval(o, CONFIDENCE).ok()
     }
 }
 

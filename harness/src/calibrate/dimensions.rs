@@ -23,12 +23,8 @@ fn predicted_over_probes(dimension: Dimension) -> bool {
 
 /// A probe's overhead on the log scale, its standard error read off its interval.
 fn log_estimate(r: &ProbeOverhead) -> Option<LogEstimate> {
-    let o = OverheadInterval {
-        estimate: r.overhead_pct / 100.0,
-        low: r.ci_low_pct / 100.0,
-        high: r.ci_high_pct / 100.0,
-    };
-    LogEstimate::from_rounds(o, r.rounds, CONFIDENCE)
+    let o = OverheadInterval::from_pct(r.overhead_pct, r.ci_low_pct, r.ci_high_pct);
+    LogEstimate::from_probe_interval(o, CONFIDENCE)
         .ok()
         .filter(|e| e.se > 0.0)
 }

@@ -136,6 +136,21 @@ mod tests {
         }
     }
 
+    /// A host side and a container side `ratio` times slower, its wobble `offset` calls
+    /// ahead.
+    fn sides(ratio: f64, offset: usize) -> (Fake, Fake) {
+        (
+            Fake {
+                ratio: 1.0,
+                calls: 0,
+            },
+            Fake {
+                ratio,
+                calls: offset,
+            },
+        )
+    }
+
     fn probe() -> CalibrationProbe {
         CalibrationProbe::new(ProbeKind::Cpu, Variant::Default, None)
     }
@@ -154,16 +169,7 @@ mod tests {
 
     #[test]
     fn stops_at_the_target_and_recovers_the_ratio() -> Result<(), CalibrationError> {
-        let (mut h, mut c) = (
-            Fake {
-                ratio: 1.0,
-                calls: 0,
-            },
-            Fake {
-                ratio: 1.2,
-                calls: 3,
-            },
-        );
+        let (mut h, mut c) = sides(1.2, 3);
         let r = run_rounds(&probe(), &mut h, &mut c, limits(200, 1.0), 1)?;
         assert_eq!(r.stopped_by, StopReason::Target);
         assert!(
@@ -177,16 +183,7 @@ mod tests {
 
     #[test]
     fn the_round_cap_stops_an_unreachable_target() -> Result<(), CalibrationError> {
-        let (mut h, mut c) = (
-            Fake {
-                ratio: 1.0,
-                calls: 0,
-            },
-            Fake {
-                ratio: 1.0,
-                calls: 5,
-            },
-        );
+        let (mut h, mut c) = sides(1.0, 5);
         let r = run_rounds(&probe(), &mut h, &mut c, limits(10, 0.0), 1)?;
         assert_eq!(r.stopped_by, StopReason::RoundCap);
         assert_eq!(r.host.len(), 10);
@@ -195,16 +192,7 @@ mod tests {
 
     #[test]
     fn a_passed_deadline_stops_after_two_rounds() -> Result<(), CalibrationError> {
-        let (mut h, mut c) = (
-            Fake {
-                ratio: 1.0,
-                calls: 0,
-            },
-            Fake {
-                ratio: 1.0,
-                calls: 1,
-            },
-        );
+        let (mut h, mut c) = sides(1.0, 1);
         let mut l = limits(100, 0.0);
         l.hard_deadline = Instant::now();
         let r = run_rounds(&probe(), &mut h, &mut c, l, 1)?;
