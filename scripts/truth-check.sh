@@ -5,7 +5,9 @@
 # programs on the host and in the container, interleaved, and prints per program: the
 # host median, the container median, the adjusted median with its 95 % CI, whether
 # that CI covers the host median and how far the adjusted value is from it, or the
-# reason the value is not adjustable. Installs sysbench and fio from Debian when
+# reason the value is not adjustable; under a CPU quota, the throttled runs' CPU time
+# against the host's and the quota's effect on the work measured against a quota-free
+# twin container. Installs sysbench and fio from Debian when
 # missing. Takes about 4 minutes per configuration (two calibrations, pooled).
 #
 #   bash scripts/truth-check.sh                 # all configurations
@@ -76,7 +78,7 @@ for cfg in "${configs[@]}"; do
   # shellcheck disable=SC2086
   "$bin" run --suite truth.toml --runtime both $cfg --db "$db" --quiet --json > "run.json" || true
   python3 - "$cfg" <<'PY'
-import json, sys
+import json, statistics, sys
 cfg = sys.argv[1]
 run = json.load(open("run.json"))
 prof = json.load(open("calib.json"))
@@ -100,6 +102,28 @@ for name, sides in by.items():
         print(f"| {cfg} | {name} | {ms(hm)} | {ms(dm)} | {ms(adj)} ({ms(lo)}–{ms(hi)}) | {covers} | {off:+.1f} % |")
     else:
         print(f"| {cfg} | {name} | {ms(hm)} | {ms(dm)} | not adjustable: {why or 'no profile for ' + d['dimension']} | | |")
+# Under a CPU quota: the throttled runs' CPU time against the host's, and the quota's
+# effect on the work as the run measured it against its quota-free twin container.
+def cpu_ms(b, cgroup):
+    if cgroup:
+        v = [c["cpu_usage_ns"] / 1e6 for c in b["usage"]["cgroup"] if c.get("cpu_usage_ns")]
+    else:
+        v = [(u + s) * 1e3 for u, s in zip(b["usage"]["user_s"], b["usage"]["system_s"])]
+    return statistics.median(v) if v else None
+cost = []
+for name, sides in by.items():
+    h, d = sides.get("host"), sides.get("docker")
+    if not h or not d or h["status"] != "ok" or d["status"] != "ok":
+        continue
+    if not any((c.get("throttled_ns") or 0) > 0 for c in d["usage"].get("cgroup", [])):
+        continue
+    hc, dc = cpu_ms(h, False), cpu_ms(d, True)
+    q = d["execution_environment"].get("quota_effect")
+    twin = f", twin {q['change_pct']:+.1f} % ({q['ci_low_pct']:+.1f}…{q['ci_high_pct']:+.1f})" if q else ""
+    if hc and dc:
+        cost.append(f"{name} {dc:.1f} against {hc:.1f} ms ({(dc / hc - 1) * 100:+.1f} %{twin})")
+if cost:
+    print(f"| {cfg} | CPU time, throttled runs | " + "; ".join(cost) + " | | | | |")
 def pct(v): return f"{v['overhead_pct']:+.2f} % ({v['ci_low_pct']:+.2f}…{v['ci_high_pct']:+.2f})"
 own = "; ".join(f"{k} {pct(v)}" for k, v in dims.items())
 adj = "; ".join(f"{k} {pct(v)} over {v['calibrations']}, τ {v['between_sd_pct']:.2f} %" for k, v in pooled.items())

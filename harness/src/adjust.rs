@@ -1,25 +1,22 @@
 //! Applying a calibration profile to a run. For each container result, first what the
 //! container's limits did to each run is removed (or the result is declined with the
-//! reason: see `calibench_calibrator::limits`), then the values are divided by (1 + the
-//! containerisation overhead of their dimension), the interval widened by the
-//! overhead's uncertainty. Service results (the network dimension) instead lose the
+//! reason: see `calibench_calibrator::limits`); where the CPU quota throttled the runs and
+//! the run measured the quota's effect on the work itself (`executor::quota_twin`), the
+//! median is divided by (1 + that effect); then by (1 + the containerisation overhead of
+//! their dimension). Each division widens the interval by its factor's uncertainty. Service results (the network dimension) instead lose the
 //! time their network path adds to a request (`crate::calibrate` explains why that cost
 //! is additive). Raw values are never altered.
 
 use calibench_calibrator::{
-    adjust, limit_free, median, median_ci, Dimension, LimitFree, LimitedRun, OverheadInterval,
-    CONFIDENCE,
+    adjust, limit_free, median, median_ci, Adjusted, Dimension, LimitFree, LimitedRun,
+    OverheadInterval, CONFIDENCE,
 };
 use calibench_results::{
     BenchmarkResult, CalibrationProfile, DimensionOverhead, RunReport, Runtime, Status,
 };
 
 fn interval(d: &DimensionOverhead) -> OverheadInterval {
-    OverheadInterval {
-        estimate: d.overhead_pct / 100.0,
-        low: d.ci_low_pct / 100.0,
-        high: d.ci_high_pct / 100.0,
-    }
+    OverheadInterval::from_pct(d.overhead_pct, d.ci_low_pct, d.ci_high_pct)
 }
 
 /// The result's runs with what the cgroup counted; `None` for results without per-run
@@ -52,12 +49,17 @@ fn value_is_wall(b: &BenchmarkResult) -> bool {
 }
 
 /// The values a profile's overhead applies to: the samples with the limits' effect
-/// removed, or why there are none.
-fn adjustable_values(b: &BenchmarkResult) -> Result<Vec<f64>, String> {
+/// removed, and where the quota throttled the runs the median time removed from one;
+/// or why there are none.
+fn adjustable_values(b: &BenchmarkResult) -> Result<(Vec<f64>, Option<f64>), String> {
     match limited_runs(b) {
-        None => Ok(b.samples.clone()),
+        None => Ok((b.samples.clone(), None)),
         Some(runs) => match limit_free(&runs, value_is_wall(b)) {
-            LimitFree::Unaffected(v) | LimitFree::Unthrottled(v) => Ok(v),
+            LimitFree::Unaffected(v) => Ok((v, None)),
+            LimitFree::Unthrottled(v) => {
+                let removed: Vec<f64> = runs.iter().map(|r| r.throttled_s).collect();
+                Ok((v, median(&removed).ok()))
+            }
             LimitFree::NotAdjustable(why) => Err(why),
         },
     }
@@ -80,7 +82,7 @@ pub fn apply_profile(run: &mut RunReport, profile: &CalibrationProfile) -> usize
         let Some(d) = profile.adjusting(b.dimension) else {
             continue;
         };
-        let values = match adjustable_values(b) {
+        let (values, throttled_removed_s) = match adjustable_values(b) {
             Ok(v) => v,
             Err(why) => {
                 b.execution_environment.not_adjustable = Some(why);
@@ -91,13 +93,30 @@ pub fn apply_profile(run: &mut RunReport, profile: &CalibrationProfile) -> usize
         let (Some(m), Some(ci)) = (median(&values).ok(), ci) else {
             continue;
         };
-        if let Ok(a) = adjust(m, ci.low.min(m), ci.high.max(m), interval(&d)) {
+        let measured = Adjusted {
+            median: m,
+            ci_low: ci.low.min(m),
+            ci_high: ci.high.max(m),
+        };
+        // The quota's effect on the work, where the quota acted and the run measured it.
+        let unquota = match throttled_removed_s.and(b.execution_environment.quota_effect) {
+            Some(q) => adjust(
+                m,
+                measured.ci_low,
+                measured.ci_high,
+                OverheadInterval::from_pct(q.change_pct, q.ci_low_pct, q.ci_high_pct),
+            ),
+            None => Ok(measured),
+        };
+        let result = unquota.and_then(|u| adjust(u.median, u.ci_low, u.ci_high, interval(&d)));
+        if let Ok(a) = result {
             b.adjusted_median = Some(a.median);
             b.adjusted_ci_low = Some(a.ci_low);
             b.adjusted_ci_high = Some(a.ci_high);
             b.execution_environment.overhead_pct = Some(d.overhead_pct);
             b.execution_environment.overhead_ci_low_pct = Some(d.ci_low_pct);
             b.execution_environment.overhead_ci_high_pct = Some(d.ci_high_pct);
+            b.execution_environment.throttled_removed_s = throttled_removed_s;
             adjusted += 1;
         }
     }
@@ -238,8 +257,51 @@ mod tests {
     fn each_run_loses_its_own_throttling_before_the_ratio() {
         let mut run = with_cgroup(0.6, 0.62, 0);
         assert_eq!(apply_profile(&mut run, &cpu_profile()), 1);
-        let adj = run.benchmarks[0].adjusted_median.unwrap_or(0.0);
+        let b = &run.benchmarks[0];
+        let adj = b.adjusted_median.unwrap_or(0.0);
         assert!((adj - (1.25 - 0.6) / 1.25).abs() < 1e-9, "{adj}");
+        // What was removed is recorded; unthrottled work records nothing.
+        let removed = b.execution_environment.throttled_removed_s.unwrap_or(0.0);
+        assert!((removed - 0.6).abs() < 1e-9, "{removed}");
+        let mut free = with_cgroup(0.0, 1.2, 0);
+        assert_eq!(apply_profile(&mut free, &cpu_profile()), 1);
+        assert_eq!(
+            free.benchmarks[0].execution_environment.throttled_removed_s,
+            None
+        );
+    }
+
+    #[test]
+    fn the_measured_quota_effect_is_removed_after_the_throttled_time() {
+        let effect = |pct: f64, half: f64| calibench_results::PairedRatio {
+            rounds: 12,
+            change_pct: pct,
+            ci_low_pct: pct - half,
+            ci_high_pct: pct + half,
+        };
+        let mut without = with_cgroup(0.6, 0.62, 0);
+        let mut with = with_cgroup(0.6, 0.62, 0);
+        with.benchmarks[0].execution_environment.quota_effect = Some(effect(4.0, 2.0));
+        assert_eq!(apply_profile(&mut without, &cpu_profile()), 1);
+        assert_eq!(apply_profile(&mut with, &cpu_profile()), 1);
+        let (a, b) = (&without.benchmarks[0], &with.benchmarks[0]);
+        let (Some(plain), Some(adj)) = (a.adjusted_median, b.adjusted_median) else {
+            panic!("not adjusted: {a:?} {b:?}");
+        };
+        assert!((adj - (1.25 - 0.6) / 1.04 / 1.25).abs() < 1e-9, "{adj}");
+        assert!((plain / adj - 1.04).abs() < 1e-9);
+        // The effect's own uncertainty widens the interval (log scale).
+        let width = |r: &BenchmarkResult| {
+            (r.adjusted_ci_high.unwrap_or(0.0) / r.adjusted_ci_low.unwrap_or(1.0)).ln()
+        };
+        assert!(width(b) > width(a), "{} against {}", width(b), width(a));
+        // Unthrottled work keeps its value whatever the twin read.
+        let mut free = with_cgroup(0.0, 1.2, 0);
+        free.benchmarks[0].execution_environment.quota_effect = Some(effect(4.0, 2.0));
+        assert_eq!(apply_profile(&mut free, &cpu_profile()), 1);
+        let m = free.benchmarks[0].median.unwrap_or(0.0);
+        let adj = free.benchmarks[0].adjusted_median.unwrap_or(0.0);
+        assert!((adj - m / 1.25).abs() < 1e-9, "{adj}");
     }
 
     #[test]

@@ -299,12 +299,15 @@ pub fn executors_for(
             "benchmark",
             rt,
         )?;
-        executors.push(Box::new(DockerExecutor::new(
-            factory,
-            rt.handle().clone(),
-            plan.container.clone(),
-            image_id,
-        )));
+        executors.push(Box::new(
+            DockerExecutor::new(
+                factory,
+                rt.handle().clone(),
+                plan.container.clone(),
+                image_id,
+            )
+            .measuring_quota_effect(),
+        ));
     }
     Ok(executors)
 }

@@ -158,6 +158,58 @@ fn a_cpu_quota_stays_out_of_the_containerisation_ratio() {
         lo < 5.0 && hi > -5.0 && pct.abs() < 10.0,
         "quota-free containerisation ratio: {cpu}"
     );
+    // A single-threaded command under the same quota, beside the host: the quota about
+    // doubles its time; each run loses its own throttled time (recorded as removed) and
+    // the adjusted value comes back near the host's.
+    let suite = s.suite(
+        "quota.toml",
+        "[suite]\nname = \"quota\"\nwarmup = 1\nmin_runs = 8\nmax_runs = 8\ntime_budget = \"0s\"\n\
+         [[benchmark]]\nname = \"loop\"\n\
+         command = [\"sh\", \"-c\", \"i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done\"]\n",
+    );
+    let out = s
+        .calibench()
+        .args(["run", "--runtime", "both", "--json", "--quiet"])
+        .args(["--cpus", "0.5", "--cpuset", "0", "--suite"])
+        .arg(&suite)
+        .output()
+        .expect("run");
+    expect_exit(&out, 0);
+    let run = json(&out);
+    let side = |rt: &str| {
+        run["benchmarks"]
+            .as_array()
+            .and_then(|b| b.iter().find(|r| r["runtime"] == rt))
+            .unwrap_or_else(|| panic!("no {rt} result in {run}"))
+            .clone()
+    };
+    let (host, docker) = (side("host"), side("docker"));
+    let h = host["median"].as_f64().expect("host median");
+    let raw = docker["median"].as_f64().expect("container median");
+    let adjusted = docker["adjusted_median"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("not adjusted: {docker}"));
+    let removed = docker["execution_environment"]["throttled_removed_s"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("no throttled time recorded: {docker}"));
+    assert!(
+        raw > 1.5 * h,
+        "the quota did not slow it: {raw} against {h}"
+    );
+    assert!(removed > 0.3 * h, "removed {removed} of {raw}");
+    // The quota's effect on the work itself was measured against a quota-free twin
+    // container, block by block, and the twin is gone with the run.
+    let effect = &docker["execution_environment"]["quota_effect"];
+    let rounds = effect["rounds"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no quota effect measured: {docker}"));
+    assert!(rounds >= 4, "{effect}");
+    let run_id = run["run_id"].as_str().expect("run id");
+    assert_eq!(common::containers_of_run(run_id), Vec::<String>::new());
+    assert!(
+        (adjusted / h - 1.0).abs() < 0.15,
+        "adjusted {adjusted} against the host's {h}: {docker}"
+    );
     let (pinned, _) = calibrate(
         &s,
         &["--dimensions", "cpu", "--max-time", "45s", "--cpuset", "0"],

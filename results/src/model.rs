@@ -177,6 +177,19 @@ pub struct ExecutionEnvironment {
     /// result, so comparisons carry its uncertainty the same way).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_added_us: Option<f64>,
+    /// Adjusted results of work the CPU quota throttled: the median of the time removed
+    /// from each run (its throttled time) before the overhead was applied, seconds. The
+    /// quota's effect on the work itself stays in unless `quota_effect` was measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throttled_removed_s: Option<f64>,
+    /// Command benchmarks run under a CPU quota: the quota's effect on the work itself,
+    /// measured by pairing every block of runs with the same block in a twin container
+    /// without the quota (same image, cpuset and memory limit), in ABBA order. The change
+    /// is the limited runs' time less their throttled time against the twin's, over the
+    /// paired blocks (`rounds`), with its 95 % interval. An adjusted value removes it
+    /// after the throttled time and before the overhead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota_effect: Option<PairedRatio>,
 }
 
 /// Container against host over paired, interleaved rounds (ABBA): the geometric mean of
@@ -207,6 +220,8 @@ impl ExecutionEnvironment {
             not_adjustable: None,
             service: None,
             network_added_us: None,
+            throttled_removed_s: None,
+            quota_effect: None,
         }
     }
 }

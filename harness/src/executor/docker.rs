@@ -3,10 +3,13 @@
 //! measures with the same launcher as the host and prints the block as JSON. A long-lived
 //! container lets the runner alternate host and container blocks; one container per
 //! benchmark keeps each benchmark's cgroup figures (memory peak, OOM kills) its own.
+//! Under a CPU quota a run's executor may also pair every block with the same block in a
+//! quota-free twin container, to measure the quota's effect on the work (`quota_twin`).
 
 use calibench_results::{ExecutionEnvironment, Runtime};
-use calibench_suites::Benchmark;
+use calibench_suites::{Benchmark, BenchmarkKind};
 
+use super::quota_twin::QuotaTwin;
 use super::{Block, Executor, ExecutorError};
 use crate::docker::cleanup::remove;
 use crate::docker::launch::ContainerFactory;
@@ -27,6 +30,10 @@ pub struct DockerExecutor {
     /// The current service benchmark's load generator (its server is `container`), or
     /// why the server did not get ready (a failure of the benchmark).
     service: Option<Result<ServiceRun, String>>,
+    /// Whether command benchmarks under a CPU quota get a quota-free twin.
+    measure_quota_effect: bool,
+    /// The current benchmark's twin container.
+    twin: Option<QuotaTwin>,
 }
 
 impl DockerExecutor {
@@ -43,6 +50,39 @@ impl DockerExecutor {
             image_id,
             container: None,
             service: None,
+            measure_quota_effect: false,
+            twin: None,
+        }
+    }
+
+    /// Pairs every block of a command benchmark with the same block in a twin container
+    /// without the CPU quota, when the spec has one (`quota_twin`): the run's twin-block
+    /// time is added to the container side's, so only where the effect is wanted.
+    pub fn measuring_quota_effect(mut self) -> Self {
+        self.measure_quota_effect = self.spec.nano_cpus.is_some();
+        self
+    }
+
+    /// Starts the quota-free twin of the current benchmark's container.
+    fn begin_twin(&mut self, bench: &Benchmark) -> Result<(), ExecutorError> {
+        let mut spec = self.spec.clone();
+        spec.nano_cpus = None;
+        match self.handle.block_on(self.factory.start_session(&spec)) {
+            Ok(id) => {
+                self.twin = Some(QuotaTwin::new(id));
+                Ok(())
+            }
+            Err(e) => {
+                if let Some(id) = self.container.take() {
+                    let _ = self
+                        .handle
+                        .block_on(remove(&self.factory.engine.docker, &id));
+                }
+                Err(ExecutorError::new(format!(
+                    "benchmark `{}`: the quota-free twin container: {e}",
+                    bench.name
+                )))
+            }
         }
     }
 
@@ -97,6 +137,48 @@ impl DockerExecutor {
         Ok(cmd)
     }
 
+    /// One block of `calibench inner` runs in container `id`.
+    fn exec_block(
+        &self,
+        id: &str,
+        bench: &Benchmark,
+        first: usize,
+        count: usize,
+        warmup: bool,
+    ) -> Result<Block, ExecutorError> {
+        let cmd = self.command(bench, first, count, warmup)?;
+        let out = match self.handle.block_on(self.factory.exec(id, cmd)) {
+            Ok(out) => out,
+            Err(e) if crate::launch::interrupted() => {
+                return Ok(Block {
+                    failure: Some(format!("interrupted ({e})")),
+                    ..Block::default()
+                })
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(block) = out
+            .stdout
+            .lines()
+            .rev()
+            .find_map(|l| serde_json::from_str::<Block>(l.trim()).ok())
+        {
+            return Ok(block);
+        }
+        // `calibench inner` itself did not finish: say why, from the engine if it knows.
+        let why = self.died_because(id).unwrap_or_else(|| {
+            format!(
+                "calibench inner exited with {} before reporting",
+                out.exit_code
+                    .map_or("no status".into(), |c| format!("status {c}"))
+            )
+        });
+        Ok(Block {
+            failure: Some(format!("{why}; stderr: {}", out.stderr.trim())),
+            ..Block::default()
+        })
+    }
+
     /// Why the container stopped answering, when the engine knows (the OOM killer).
     fn died_because(&self, id: &str) -> Option<String> {
         let inspected = self
@@ -136,6 +218,11 @@ impl Executor for DockerExecutor {
             .block_on(self.factory.start_session(&self.spec))
             .map_err(|e| ExecutorError::new(format!("benchmark `{}`: {e}", bench.name)))?;
         self.container = Some(id);
+        // Only commands: a throttled probe is not adjusted, and a criterion benchmark
+        // reports its own statistics.
+        if self.measure_quota_effect && matches!(bench.kind, BenchmarkKind::Command { .. }) {
+            self.begin_twin(bench)?;
+        }
         Ok(())
     }
 
@@ -159,41 +246,41 @@ impl Executor for DockerExecutor {
                 handle.block_on(check_alive(factory, &id))
             }));
         }
-        let cmd = self.command(bench, first, count, warmup)?;
-        let out = match self.handle.block_on(self.factory.exec(&id, cmd)) {
-            Ok(out) => out,
-            Err(e) if crate::launch::interrupted() => {
-                return Ok(Block {
-                    failure: Some(format!("interrupted ({e})")),
-                    ..Block::default()
-                })
-            }
-            Err(e) => return Err(e),
+        let twin = self
+            .twin
+            .as_ref()
+            .filter(|t| t.failure.is_none())
+            .map(|t| (t.id.clone(), t.twin_first()));
+        let Some((twin_id, twin_first)) = twin else {
+            return self.exec_block(&id, bench, first, count, warmup);
         };
-        if let Some(block) = out
-            .stdout
-            .lines()
-            .rev()
-            .find_map(|l| serde_json::from_str::<Block>(l.trim()).ok())
-        {
-            return Ok(block);
-        }
-        // `calibench inner` itself did not finish: say why, from the engine if it knows.
-        let why = self.died_because(&id).unwrap_or_else(|| {
-            format!(
-                "calibench inner exited with {} before reporting",
-                out.exit_code
-                    .map_or("no status".into(), |c| format!("status {c}"))
+        let (limited, free) = if twin_first {
+            let free = self.exec_block(&twin_id, bench, first, count, warmup)?;
+            (self.exec_block(&id, bench, first, count, warmup)?, free)
+        } else {
+            let limited = self.exec_block(&id, bench, first, count, warmup)?;
+            (
+                limited,
+                self.exec_block(&twin_id, bench, first, count, warmup)?,
             )
-        });
-        Ok(Block {
-            failure: Some(format!("{why}; stderr: {}", out.stderr.trim())),
-            ..Block::default()
-        })
+        };
+        if !warmup {
+            if let Some(t) = self.twin.as_mut() {
+                t.record(&limited, &free);
+            }
+        }
+        Ok(limited)
     }
 
     fn end(&mut self, bench: &Benchmark) -> Result<ExecutionEnvironment, ExecutorError> {
         let service = self.service.take();
+        let twin = self.twin.take();
+        let quota_effect = twin.as_ref().and_then(QuotaTwin::effect);
+        let twin_removed = twin.as_ref().map_or(Ok(()), |t| {
+            self.handle
+                .block_on(remove(&self.factory.engine.docker, &t.id))
+                .map_err(|e| ExecutorError::new(format!("removing container {} failed: {e}", t.id)))
+        });
         if let (Some(Err(_)), None) = (&service, &self.container) {
             // The server exited at once and its container is gone already.
             let mut env = ExecutionEnvironment::host(
@@ -218,6 +305,7 @@ impl Executor for DockerExecutor {
         let inspected = inspected
             .map_err(|e| ExecutorError::new(format!("inspecting container {id} failed: {e}")))?;
         removed.map_err(|e| ExecutorError::new(format!("removing container {id} failed: {e}")))?;
+        twin_removed?;
         Ok(ExecutionEnvironment {
             runtime: Runtime::Docker,
             pinned_cpus: self.spec.cpuset.as_ref().map(|c| c.as_str().to_string()),
@@ -240,6 +328,8 @@ impl Executor for DockerExecutor {
                 .zip(spec_of(bench))
                 .map(|(run, spec)| run.report(spec)),
             network_added_us: None,
+            throttled_removed_s: None,
+            quota_effect,
         })
     }
 }

@@ -5,6 +5,7 @@
 pub mod block;
 pub mod docker;
 pub mod host;
+pub mod quota_twin;
 
 use std::collections::BTreeMap;
 

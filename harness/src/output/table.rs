@@ -88,6 +88,9 @@ pub fn run_table(run: &RunReport) -> String {
             );
         }
     }
+    for line in run.benchmarks.iter().filter_map(adjusted_line) {
+        let _ = writeln!(out, "{line}");
+    }
     let services: Vec<&BenchmarkResult> = run
         .benchmarks
         .iter()
@@ -127,6 +130,51 @@ pub fn run_table(run: &RunReport) -> String {
         let _ = writeln!(out, "note: {n}");
     }
     out
+}
+
+/// What a profile made of a container result: the adjusted median with its interval and
+/// what was removed to get it.
+fn adjusted_line(b: &BenchmarkResult) -> Option<String> {
+    let median = b.adjusted_median?;
+    let q = |v: f64| quantity(v, &b.unit);
+    let env = &b.execution_environment;
+    let ci = match (b.adjusted_ci_low, b.adjusted_ci_high) {
+        (Some(lo), Some(hi)) => format!(" (95% CI {} – {})", q(lo), q(hi)),
+        _ => String::new(),
+    };
+    let overhead = match (
+        env.overhead_pct,
+        env.overhead_ci_low_pct,
+        env.overhead_ci_high_pct,
+    ) {
+        (Some(o), Some(lo), Some(hi)) => format!("{} ({lo:+.1}…{hi:+.1})", percent(o)),
+        (Some(o), _, _) => percent(o),
+        _ => "-".into(),
+    };
+    let removed = match (env.network_added_us, env.throttled_removed_s) {
+        (Some(us), _) => format!("the network path's {us:.1} µs a request removed"),
+        (None, Some(s)) => match env.quota_effect {
+            Some(e) => format!(
+                "{} of throttled time removed from a median run, then the quota's effect on the work {} ({:+.1}…{:+.1}, {} blocks against a quota-free twin), then the containerisation overhead {overhead}",
+                q(s),
+                percent(e.change_pct),
+                e.ci_low_pct,
+                e.ci_high_pct,
+                e.rounds
+            ),
+            None => format!(
+                "{} of throttled time removed from a median run, then the containerisation overhead {overhead}; the quota's effect on the work itself stays in (docs/truth.md)",
+                q(s)
+            ),
+        },
+        (None, None) => format!("the containerisation overhead {overhead} removed"),
+    };
+    Some(format!(
+        "adjusted {} ({}): {}{ci}, {removed}",
+        b.name,
+        b.runtime.as_str(),
+        q(median)
+    ))
 }
 
 fn row(b: &BenchmarkResult, host_median: Option<f64>) -> [String; 9] {
@@ -195,6 +243,20 @@ mod tests {
         ));
         let mut docker = fixture_result("gzip", Runtime::Docker, vec![0.105, 0.115, 0.125]);
         docker.execution_environment.runtime = Runtime::Docker;
+        // Adjusted after its throttled time was removed.
+        docker.adjusted_median = Some(0.1);
+        docker.adjusted_ci_low = Some(0.095);
+        docker.adjusted_ci_high = Some(0.106);
+        docker.execution_environment.overhead_pct = Some(0.4);
+        docker.execution_environment.overhead_ci_low_pct = Some(-0.3);
+        docker.execution_environment.overhead_ci_high_pct = Some(1.1);
+        docker.execution_environment.throttled_removed_s = Some(0.0512);
+        docker.execution_environment.quota_effect = Some(calibench_results::PairedRatio {
+            rounds: 12,
+            change_pct: 2.1,
+            ci_low_pct: 1.2,
+            ci_high_pct: 3.0,
+        });
         run.benchmarks.push(docker);
         let mut failed = fixture_result("crash", Runtime::Host, vec![]);
         failed.status = Status::Failed;
