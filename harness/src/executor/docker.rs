@@ -9,7 +9,7 @@
 use calibench_results::{ExecutionEnvironment, Runtime};
 use calibench_suites::{Benchmark, BenchmarkKind};
 
-use super::quota_twin::QuotaTwin;
+use super::quota_twin::{throttled, QuotaTwin};
 use super::{Block, Executor, ExecutorError};
 use crate::docker::cleanup::remove;
 use crate::docker::launch::ContainerFactory;
@@ -32,8 +32,9 @@ pub struct DockerExecutor {
     service: Option<Result<ServiceRun, String>>,
     /// Whether command benchmarks under a CPU quota get a quota-free twin.
     measure_quota_effect: bool,
-    /// The current benchmark's twin container.
+    /// The current benchmark's twin container, and whether it was started.
     twin: Option<QuotaTwin>,
+    twin_tried: bool,
 }
 
 impl DockerExecutor {
@@ -52,6 +53,7 @@ impl DockerExecutor {
             service: None,
             measure_quota_effect: false,
             twin: None,
+            twin_tried: false,
         }
     }
 
@@ -63,27 +65,26 @@ impl DockerExecutor {
         self
     }
 
-    /// Starts the quota-free twin of the current benchmark's container.
-    fn begin_twin(&mut self, bench: &Benchmark) -> Result<(), ExecutorError> {
+    /// Starts the quota-free twin of the current benchmark's container and warms it with
+    /// one discarded run.
+    fn begin_twin(&mut self, bench: &Benchmark, first: usize) -> Result<(), ExecutorError> {
         let mut spec = self.spec.clone();
         spec.nano_cpus = None;
-        match self.handle.block_on(self.factory.start_session(&spec)) {
-            Ok(id) => {
-                self.twin = Some(QuotaTwin::new(id));
-                Ok(())
-            }
-            Err(e) => {
-                if let Some(id) = self.container.take() {
-                    let _ = self
-                        .handle
-                        .block_on(remove(&self.factory.engine.docker, &id));
-                }
-                Err(ExecutorError::new(format!(
+        let id = self
+            .handle
+            .block_on(self.factory.start_session(&spec))
+            .map_err(|e| {
+                ExecutorError::new(format!(
                     "benchmark `{}`: the quota-free twin container: {e}",
                     bench.name
-                )))
-            }
+                ))
+            })?;
+        self.twin = Some(QuotaTwin::new(id.clone()));
+        let warm = self.exec_block(&id, bench, first, 1, true)?;
+        if let (Some(t), Some(f)) = (self.twin.as_mut(), warm.failure) {
+            t.stopped = Some(format!("its warm-up failed: {f}"));
         }
+        Ok(())
     }
 
     /// Starts the server container of a service benchmark and waits until it is ready.
@@ -218,11 +219,7 @@ impl Executor for DockerExecutor {
             .block_on(self.factory.start_session(&self.spec))
             .map_err(|e| ExecutorError::new(format!("benchmark `{}`: {e}", bench.name)))?;
         self.container = Some(id);
-        // Only commands: a throttled probe is not adjusted, and a criterion benchmark
-        // reports its own statistics.
-        if self.measure_quota_effect && matches!(bench.kind, BenchmarkKind::Command { .. }) {
-            self.begin_twin(bench)?;
-        }
+        self.twin_tried = false;
         Ok(())
     }
 
@@ -249,10 +246,23 @@ impl Executor for DockerExecutor {
         let twin = self
             .twin
             .as_ref()
-            .filter(|t| t.failure.is_none())
+            .filter(|t| t.stopped.is_none())
             .map(|t| (t.id.clone(), t.twin_first()));
         let Some((twin_id, twin_first)) = twin else {
-            return self.exec_block(&id, bench, first, count, warmup);
+            let block = self.exec_block(&id, bench, first, count, warmup)?;
+            // The twin starts at the first measured block the quota throttled. Only
+            // commands: a throttled probe is not adjusted, and a criterion benchmark
+            // reports its own statistics.
+            if self.measure_quota_effect
+                && !self.twin_tried
+                && !warmup
+                && matches!(bench.kind, BenchmarkKind::Command { .. })
+                && throttled(&block)
+            {
+                self.twin_tried = true;
+                self.begin_twin(bench, first + block.samples.len())?;
+            }
+            return Ok(block);
         };
         let (limited, free) = if twin_first {
             let free = self.exec_block(&twin_id, bench, first, count, warmup)?;

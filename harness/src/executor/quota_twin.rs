@@ -4,16 +4,24 @@
 //! ran, timer and scheduler work): that effect depends on the program (on this project's
 //! machines +0.1 … +9 % of CPU time for gzip, +1 … +3 % for `sysbench cpu`, −13 … −18 % for
 //! the CPU probe; docs/truth.md), so no probe calibrates it. It is measured instead for
-//! each benchmark: every block of runs in the limited container is paired with the same
+//! each benchmark the quota throttles: from its first throttled block on (so a command
+//! the quota never reaches runs once per run, as without a quota), every block of runs
+//! in the limited container is paired with the same
 //! block in a twin container of the same image, cpuset and memory limit without the
 //! quota, the two in ABBA order, and the effect is the paired ratio of the limited runs'
 //! time less their throttled time to the twin's runs' time (geometric mean of the
 //! per-block ratios of medians with its t interval, `calibench_calibrator::paired_overhead`).
 
+use calibench_calibrator::limits::PARALLEL_SLACK;
 use calibench_calibrator::{median, paired_overhead, CONFIDENCE};
-use calibench_results::PairedRatio;
+use calibench_results::{CgroupUsage, PairedRatio};
 
 use super::Block;
+
+/// Measured blocks without throttling after which the twin stops: the quota does not
+/// reach this work (a quota of more CPUs than it uses), and only throttled runs are
+/// adjusted for the quota's effect.
+pub const UNTHROTTLED_BLOCKS: usize = 2;
 
 /// The twin container of one benchmark and the blocks measured in it.
 #[derive(Debug)]
@@ -23,28 +31,43 @@ pub struct QuotaTwin {
     /// Paired block medians: the limited runs' unthrottled time, the twin's time.
     limited: Vec<f64>,
     free: Vec<f64>,
-    /// Measured blocks so far (the ABBA position).
+    /// Measured blocks so far (the ABBA position), and those the quota throttled.
     blocks: usize,
-    /// Why the twin stopped (its block failed); no more blocks run in it.
-    pub failure: Option<String>,
+    throttled_blocks: usize,
+    /// Why the twin stopped (its block failed, or the quota did not throttle the first
+    /// blocks, so there is no effect to remove); no more blocks run in it.
+    pub stopped: Option<String>,
 }
 
 /// The median of a block's runs' wall time less their throttled time; `None` for a block
-/// that failed or has no runs.
+/// that failed or has no runs, and for work on several CPUs at once (its CPU time beyond
+/// that time, as `calibench_calibrator::limit_free` judges it): its throttled time is
+/// summed over CPUs, and such work is not adjusted.
 fn runnable_median(block: &Block) -> Option<f64> {
     if block.failure.is_some() || block.samples.is_empty() {
         return None;
     }
-    let times: Vec<f64> = block
-        .samples
-        .iter()
-        .map(|s| {
-            let throttled =
-                s.cgroup.as_ref().and_then(|c| c.throttled_ns).unwrap_or(0) as f64 / 1e9;
-            s.wall_s - throttled
-        })
-        .collect();
+    let mut times = Vec::with_capacity(block.samples.len());
+    for s in &block.samples {
+        let seconds = |f: fn(&CgroupUsage) -> Option<u64>| {
+            s.cgroup.as_ref().and_then(f).unwrap_or(0) as f64 / 1e9
+        };
+        let runnable = s.wall_s - seconds(|c| c.throttled_ns);
+        if seconds(|c| c.cpu_usage_ns) > runnable * (1.0 + PARALLEL_SLACK) {
+            return None;
+        }
+        times.push(runnable);
+    }
     median(&times).ok().filter(|m| *m > 0.0)
+}
+
+/// Whether the quota throttled any run of the block.
+pub fn throttled(block: &Block) -> bool {
+    block.samples.iter().any(|s| {
+        s.cgroup
+            .as_ref()
+            .is_some_and(|c| c.throttled_ns.unwrap_or(0) > 0)
+    })
 }
 
 impl QuotaTwin {
@@ -54,7 +77,8 @@ impl QuotaTwin {
             limited: Vec::new(),
             free: Vec::new(),
             blocks: 0,
-            failure: None,
+            throttled_blocks: 0,
+            stopped: None,
         }
     }
 
@@ -69,7 +93,12 @@ impl QuotaTwin {
     pub fn record(&mut self, limited: &Block, twin: &Block) {
         self.blocks += 1;
         if let Some(f) = &twin.failure {
-            self.failure = Some(f.clone());
+            self.stopped = Some(format!("its block failed: {f}"));
+        }
+        self.throttled_blocks += usize::from(throttled(limited));
+        if self.blocks >= UNTHROTTLED_BLOCKS && self.throttled_blocks == 0 {
+            self.stopped
+                .get_or_insert_with(|| "the quota throttled none of the first blocks".into());
         }
         if let (Some(l), Some(t)) = (runnable_median(limited), runnable_median(twin)) {
             self.limited.push(l);
@@ -92,8 +121,6 @@ impl QuotaTwin {
 
 #[cfg(test)]
 mod tests {
-    use calibench_results::CgroupUsage;
-
     use super::*;
     use crate::executor::Sample;
 
@@ -145,12 +172,42 @@ mod tests {
     }
 
     #[test]
+    fn the_twin_stops_where_the_quota_throttles_nothing() {
+        let mut twin = QuotaTwin::new("t".into());
+        twin.record(&block(&[1.0], 0.0), &block(&[1.0], 0.0));
+        assert_eq!(twin.stopped, None);
+        twin.record(&block(&[1.0], 0.0), &block(&[1.0], 0.0));
+        assert!(twin.stopped.is_some());
+        let mut throttled = QuotaTwin::new("t".into());
+        for _ in 0..4 {
+            throttled.record(&block(&[2.0], 1.0), &block(&[1.0], 0.0));
+        }
+        assert_eq!(throttled.stopped, None);
+    }
+
+    #[test]
+    fn work_on_several_cpus_is_not_paired() {
+        let mut twin = QuotaTwin::new("t".into());
+        for _ in 0..4 {
+            // Two threads under 1.5 CPUs: 1.4 s of CPU in 0.93 s of wall, 0.43 throttled.
+            let mut limited = block(&[0.93], 0.43);
+            for s in &mut limited.samples {
+                if let Some(c) = s.cgroup.as_mut() {
+                    c.cpu_usage_ns = Some(1_400_000_000);
+                }
+            }
+            twin.record(&limited, &block(&[0.7], 0.0));
+        }
+        assert_eq!(twin.effect(), None);
+    }
+
+    #[test]
     fn failed_blocks_are_not_paired_and_a_failed_twin_stops() {
         let mut twin = QuotaTwin::new("t".into());
         let mut failed = block(&[1.0], 0.0);
         failed.failure = Some("timed out".into());
         twin.record(&block(&[2.0], 1.0), &failed);
-        assert_eq!(twin.failure.as_deref(), Some("timed out"));
+        assert_eq!(twin.stopped.as_deref(), Some("its block failed: timed out"));
         assert_eq!(twin.effect(), None);
         twin.record(&block(&[2.0], 1.0), &block(&[1.0], 0.0));
         // One pair is not enough for an interval.
