@@ -176,14 +176,10 @@ fn a_cpu_quota_stays_out_of_the_containerisation_ratio() {
         .expect("run");
     expect_exit(&out, 0);
     let run = json(&out);
-    let side = |rt: &str| {
-        run["benchmarks"]
-            .as_array()
-            .and_then(|b| b.iter().find(|r| r["runtime"] == rt))
-            .unwrap_or_else(|| panic!("no {rt} result in {run}"))
-            .clone()
-    };
-    let (host, docker) = (side("host"), side("docker"));
+    let (host, docker) = (
+        common::result_of(&run, None, "host"),
+        common::result_of(&run, None, "docker"),
+    );
     let h = host["median"].as_f64().expect("host median");
     let raw = docker["median"].as_f64().expect("container median");
     let adjusted = docker["adjusted_median"]

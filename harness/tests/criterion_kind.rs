@@ -67,10 +67,7 @@ fn a_criterion_bench_runs_on_both_sides_and_each_benchmark_is_stored() {
     let results = run["benchmarks"].as_array().expect("benchmarks");
     let name = "stats/order-statistic median CI of 1 000 samples";
     for runtime in ["host", "docker"] {
-        let r = results
-            .iter()
-            .find(|b| b["name"] == name && b["runtime"] == runtime)
-            .unwrap_or_else(|| panic!("{name} on {runtime} missing: {results:?}"));
+        let r = common::result_of(&run, Some(name), runtime);
         assert_eq!(r["status"], "ok", "{r}");
         assert_eq!(r["n"], 10, "criterion's sample size: {r}");
         let median = r["median"].as_f64().unwrap_or(0.0);

@@ -48,10 +48,7 @@ fn smoke_suite_runs_on_both_sides_with_limits_read_back() {
     assert_eq!(benchmarks.len(), 8);
     for name in ["cpu-kernel", "gzip-4mib", "sort-100k", "spawn-true"] {
         for runtime in ["host", "docker"] {
-            let b = benchmarks
-                .iter()
-                .find(|b| b["name"] == name && b["runtime"] == runtime)
-                .unwrap_or_else(|| panic!("{name} on {runtime} missing"));
+            let b = common::result_of(&run, Some(name), runtime);
             assert_eq!(b["status"], "ok", "{b}");
             assert!(b["n"].as_u64().unwrap_or(0) >= 10);
             assert_eq!(b["execution_environment"]["pinned_cpus"], "0");

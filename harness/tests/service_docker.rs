@@ -21,10 +21,7 @@ fn serve_suite(s: &Scratch, via: &str) -> std::path::PathBuf {
 }
 
 fn service_of<'a>(run: &'a serde_json::Value, runtime: &str) -> &'a serde_json::Value {
-    let b = run["benchmarks"]
-        .as_array()
-        .and_then(|b| b.iter().find(|b| b["runtime"] == runtime))
-        .unwrap_or_else(|| panic!("no {runtime} result: {run}"));
+    let b = common::result_of(run, None, runtime);
     assert_eq!(b["status"], "ok", "{b}");
     &b["execution_environment"]
 }
@@ -270,10 +267,7 @@ fn the_network_calibration_measures_each_path_and_service_results_lose_an_additi
         ),
     );
     let run = run_service(&s, &suite, "bridge");
-    let docker = run["benchmarks"]
-        .as_array()
-        .and_then(|b| b.iter().find(|b| b["runtime"] == "docker"))
-        .expect("a docker result");
+    let docker = common::result_of(&run, None, "docker");
     assert_eq!(docker["dimension"], "network", "{docker}");
     let env = &docker["execution_environment"];
     let address = &network[1];

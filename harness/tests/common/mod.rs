@@ -79,6 +79,27 @@ pub fn docker_available_or_skip(test: &str) -> bool {
     false
 }
 
+/// The result of benchmark `name` (the first of any name when `None`) on `runtime` in a
+/// run's JSON document.
+pub fn result_of<'a>(
+    run: &'a serde_json::Value,
+    name: Option<&str>,
+    runtime: &str,
+) -> &'a serde_json::Value {
+    run["benchmarks"]
+        .as_array()
+        .and_then(|b| {
+            b.iter()
+                .find(|b| b["runtime"] == runtime && name.is_none_or(|n| b["name"] == n))
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "no result of {} on {runtime} in {run}",
+                name.unwrap_or("any benchmark")
+            )
+        })
+}
+
 /// The calibench binary under test.
 pub fn calibench_bin() -> PathBuf {
     assert_cmd::cargo::cargo_bin("calibench")
