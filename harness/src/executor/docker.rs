@@ -3,8 +3,9 @@
 //! measures with the same launcher as the host and prints the block as JSON. A long-lived
 //! container lets the runner alternate host and container blocks; one container per
 //! benchmark keeps each benchmark's cgroup figures (memory peak, OOM kills) its own.
-//! Under a CPU quota a run's executor may also pair every block with the same block in a
-//! quota-free twin container, to measure the quota's effect on the work (`quota_twin`).
+//! Under a CPU quota a run's executor may also pair each block, from a command's first
+//! throttled block on, with the same block in a quota-free twin container, to measure the
+//! quota's effect on the work (`quota_twin`).
 
 use calibench_results::{ExecutionEnvironment, Runtime};
 use calibench_suites::{Benchmark, BenchmarkKind};
@@ -57,9 +58,10 @@ impl DockerExecutor {
         }
     }
 
-    /// Pairs every block of a command benchmark with the same block in a twin container
-    /// without the CPU quota, when the spec has one (`quota_twin`): the run's twin-block
-    /// time is added to the container side's, so only where the effect is wanted.
+    /// Pairs each block of a command benchmark, from its first throttled block on, with
+    /// the same block in a twin container without the CPU quota, when the spec has one
+    /// (`quota_twin`): the twin's blocks add to the container side's time, so only where
+    /// the effect is wanted (`run`, not `ab`).
     pub fn measuring_quota_effect(mut self) -> Self {
         self.measure_quota_effect = self.spec.nano_cpus.is_some();
         self
