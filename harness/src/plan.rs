@@ -85,7 +85,7 @@ impl RunPlan {
             &real_path(exe),
             &real_path(&self.base_dir),
         );
-        check_visible(&self.suite, &roots)
+        check_visible(&self.suite, &roots, &self.base_dir)
     }
 
     /// The host launcher of this plan, pinned to its cpuset.

@@ -113,16 +113,19 @@ pub fn visible_roots(layout: &[MirrorEntry], exe: &Path, workdir: &Path) -> Vec<
     roots
 }
 
-/// Exit 2 naming every absolute path in a command benchmark (program, arguments or
-/// `workdir`) that exists on the host but lies outside `roots`: the container would not
-/// find it (its `/tmp` is an empty tmpfs, and only the work directory is mounted from
-/// the rest), so the container side would fail after the host side had run.
-pub fn check_visible(suite: &Suite, roots: &[PathBuf]) -> Result<(), CliError> {
+/// Exit 2 naming every path in a command benchmark (program, arguments or `workdir`)
+/// that exists on the host but lies outside `roots`: the container would not find it (its
+/// `/tmp` is an empty tmpfs, and only the work directory is mounted from the rest), so
+/// the container side would fail after the host side had run. Relative arguments are
+/// read from the benchmark's directory (`base_dir` unless it names a `workdir`), so
+/// `../data` and a link out of the work directory are caught as well.
+pub fn check_visible(suite: &Suite, roots: &[PathBuf], base_dir: &Path) -> Result<(), CliError> {
+    // Where the path really is: `/etc/../root/x` starts with `/etc` but is not there, and
+    // a link inside a visible directory may point out of it. A path with no real
+    // location (`/dev/stdin` of a pipe) is judged as written.
     let seen = |p: &Path| {
         let real = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
-        roots
-            .iter()
-            .any(|r| real.starts_with(r) || p.starts_with(r))
+        roots.iter().any(|r| real.starts_with(r))
     };
     let mut problems = Vec::new();
     for b in &suite.benchmarks {
@@ -131,16 +134,17 @@ pub fn check_visible(suite: &Suite, roots: &[PathBuf]) -> Result<(), CliError> {
             BenchmarkKind::Service(service) => &service.argv,
             BenchmarkKind::Probe { .. } => continue,
         };
-        let mut paths: Vec<&Path> = argv
+        let dir = base_dir.join(b.workdir.as_deref().unwrap_or(Path::new("")));
+        let mut named: Vec<(&Path, PathBuf)> = argv
             .iter()
-            .map(Path::new)
-            .filter(|p| p.is_absolute() && p.exists())
+            .map(|a| (Path::new(a), dir.join(a)))
+            .filter(|(_, full)| full.exists())
             .collect();
-        if let Some(dir) = b.workdir.as_deref().filter(|d| d.is_absolute()) {
-            paths.push(dir);
+        if let Some(w) = b.workdir.as_deref() {
+            named.push((w, dir.clone()));
         }
-        for p in paths.into_iter().filter(|p| !seen(p)) {
-            problems.push(format!("benchmark `{}`: {}", b.name, p.display()));
+        for (written, _) in named.into_iter().filter(|(_, full)| !seen(full)) {
+            problems.push(format!("benchmark `{}`: {}", b.name, written.display()));
         }
     }
     if problems.is_empty() {
@@ -199,6 +203,71 @@ mod tests {
         assert!(err(spec(None, Some(64.0), None)).contains("--cpus 64"));
         assert!(err(spec(Some("0"), Some(1.5), None)).contains("1 CPU(s)"));
         assert!(err(spec(None, None, Some(64 << 30))).contains("--memory"));
+    }
+
+    fn suite_naming(argv: &[&Path]) -> Suite {
+        Suite {
+            name: "s".into(),
+            path: "s.toml".into(),
+            settings: Default::default(),
+            container: Default::default(),
+            build: None,
+            benchmarks: vec![calibench_suites::Benchmark {
+                name: "b".into(),
+                kind: BenchmarkKind::Command {
+                    argv: argv.iter().map(|p| p.display().to_string()).collect(),
+                },
+                dimension: calibench_suites::Dimension::Cpu,
+                env: Default::default(),
+                workdir: None,
+                settings: Default::default(),
+            }],
+        }
+    }
+
+    #[test]
+    fn paths_are_judged_where_they_really_are() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let (work, outside) = (dir.path().join("work"), dir.path().join("outside"));
+        std::fs::create_dir_all(&work).expect("work");
+        std::fs::create_dir_all(&outside).expect("outside");
+        std::fs::write(work.join("in.txt"), "").expect("in");
+        std::fs::write(outside.join("out.txt"), "").expect("out");
+        std::os::unix::fs::symlink(outside.join("out.txt"), work.join("link.txt")).expect("ln");
+        let work = work.canonicalize().expect("real");
+        let roots = [work.clone(), PathBuf::from("/dev")];
+        let inside = [
+            work.join("in.txt"),
+            work.join("missing"),
+            PathBuf::from("/dev/null"),
+        ];
+        for p in inside
+            .iter()
+            .chain(&[PathBuf::from("in.txt"), PathBuf::from(".")])
+        {
+            assert!(
+                check_visible(&suite_naming(&[p]), &roots, &work).is_ok(),
+                "{p:?}"
+            );
+        }
+        // Named through the visible directory, but really outside it.
+        let outside = [
+            work.join("../outside/out.txt"),
+            work.join("link.txt"),
+            PathBuf::from("../outside/out.txt"),
+            PathBuf::from("link.txt"),
+            PathBuf::from(".."),
+        ];
+        for p in outside {
+            let err = match check_visible(&suite_naming(&[&p]), &roots, &work) {
+                Err(e) => format!("{e:#}"),
+                Ok(()) => panic!("accepted {p:?}"),
+            };
+            assert!(
+                err.contains(&format!("benchmark `b`: {}", p.display())),
+                "{err}"
+            );
+        }
     }
 
     #[test]

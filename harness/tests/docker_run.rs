@@ -291,3 +291,91 @@ fn both_sides_see_the_same_environment_without_the_database_url() {
     assert_eq!(read("host"), "C.UTF-8|same on both sides|withheld\n");
     assert_eq!(read("docker"), read("host"));
 }
+
+/// Measured once: `--cpuset 99` on a 2-CPU host ran and stored a failed benchmark
+/// ("Invalid argument (os error 22)"), `--cpus 64` stored a run and then failed at
+/// container creation with the engine's 400 message, and a command naming a file outside
+/// the working directory failed only in the container, after the host side had run. All
+/// three now stop before anything runs: exit 2, naming the limit (with what the machine
+/// has) or the path (with how to make it visible); nothing ran, was spooled or stored.
+/// The working directory itself is under `/tmp` here, as in every test of this file,
+/// which once failed every container with "Duplicate mount point: /tmp".
+#[test]
+fn impossible_limits_and_unseen_paths_stop_before_anything_runs() {
+    if !docker_available_or_skip("impossible_limits_and_unseen_paths_stop_before_anything_runs") {
+        return;
+    }
+    let s = Scratch::new();
+    let elsewhere = tempfile::tempdir().expect("a second temporary directory");
+    let outside = elsewhere.path().join("input.txt");
+    std::fs::write(&outside, "seen on the host only\n").expect("written");
+    let marker = "[suite]\nname = \"pre\"\nwarmup = 0\nmin_runs = 1\ntime_budget = \"0s\"\n[[benchmark]]\nname = \"touch\"\ncommand = [\"touch\", \"ran\"]\n";
+    let plain = s.suite("plain.toml", marker);
+    let run = |suite: &std::path::Path, flags: &[&str]| {
+        s.calibench()
+            .args(["run", "--runtime", "both", "--quiet"])
+            .args(flags)
+            .arg("--suite")
+            .arg(suite)
+            .output()
+            .expect("calibench runs")
+    };
+    let online = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cases: [(&[&str], String); 3] = [
+        (
+            &["--cpuset", "99"],
+            "--cpuset 99: CPU 99 is not online".into(),
+        ),
+        (
+            &["--cpus", "64"],
+            format!("--cpus 64: more than the {online} CPU(s)"),
+        ),
+        (&["--memory", "100000g"], "--memory 102400000 MiB".into()),
+    ];
+    for (flags, said) in cases {
+        let out = run(&plain, flags);
+        expect_exit(&out, 2);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&said), "{flags:?}: {err}");
+        assert!(
+            err.contains("online CPU(s)") || err.contains("machine's"),
+            "{err}"
+        );
+        assert!(err.contains("hint:"), "{err}");
+    }
+    let unseen = s.suite(
+        "unseen.toml",
+        &format!(
+            "[suite]\nname = \"unseen\"\nwarmup = 0\nmin_runs = 1\ntime_budget = \"0s\"\n[[benchmark]]\nname = \"read\"\n\
+             command = [\"sh\", \"-c\", \"touch ran; cat \\\"$0\\\"\", \"{}\"]\n",
+            outside.display()
+        ),
+    );
+    let out = run(&unseen, &[]);
+    expect_exit(&out, 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("benchmark `read`: {}", outside.display())),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: move the files under the working directory"),
+        "{err}"
+    );
+    assert!(!s.path().join("ran").exists(), "a benchmark ran");
+    let spooled = std::fs::read_dir(s.path().join("state/spool"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(spooled, 0, "a run was spooled");
+    let runs = s
+        .calibench()
+        .args(["runs", "--json"])
+        .output()
+        .expect("runs");
+    expect_exit(&runs, 0);
+    assert_eq!(json(&runs), serde_json::json!([]), "a run was stored");
+    // The same directory with limits the machine has runs on both sides.
+    let out = run(&plain, &["--cpus", "0.5", "--cpuset", "0"]);
+    expect_exit(&out, 0);
+    assert!(s.path().join("ran").exists());
+}
