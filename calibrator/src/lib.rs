@@ -16,6 +16,7 @@ pub mod median_ci;
 pub mod median_ratio;
 pub mod overhead;
 pub mod paired;
+pub mod placement;
 pub mod pool;
 pub mod rounds;
 pub mod seed;
@@ -38,6 +39,7 @@ pub use overhead::{
     adjust, paired_overhead, pairs_needed, verdict, Adjusted, Overhead, OverheadInterval, Verdict,
 };
 pub use paired::judge_paired;
+pub use placement::{placement, Placement};
 pub use pool::{drift, pool, predict, Drift, LogEstimate, Pooled};
 pub use rounds::{AbbaOrder, Progress, StopReason, StoppingRule};
 pub use summary::{median, quantile, Summary};

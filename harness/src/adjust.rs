@@ -82,6 +82,14 @@ pub fn apply_profile(run: &mut RunReport, profile: &CalibrationProfile) -> usize
         let Some(d) = profile.adjusting(b.dimension) else {
             continue;
         };
+        let placed = profile
+            .io_placement
+            .as_ref()
+            .filter(|_| b.dimension == Dimension::Io);
+        if let Some(why) = placed.and_then(|p| p.not_adjustable()) {
+            b.execution_environment.not_adjustable = Some(why);
+            continue;
+        }
         let (values, throttled_removed_s) = match adjustable_values(b) {
             Ok(v) => v,
             Err(why) => {
@@ -220,6 +228,50 @@ mod tests {
         assert_eq!(run.calibration_profile_id, Some(profile.profile_id.clone()));
         // Raw values stay as measured.
         assert_eq!(b.samples, SAMPLES.to_vec());
+    }
+
+    #[test]
+    fn io_results_are_declined_where_io_latency_depends_on_the_cpu() {
+        let placement = |depends: bool| calibench_results::IoPlacement {
+            probe: "io-fsync@bind".into(),
+            cpus: vec![
+                calibench_results::CpuFigure {
+                    cpu: 0,
+                    median: 220e-6,
+                    runs: 20,
+                },
+                calibench_results::CpuFigure {
+                    cpu: 1,
+                    median: 152e-6,
+                    runs: 20,
+                },
+            ],
+            spread_pct: 44.7,
+            ci_low_pct: if depends { 38.0 } else { -0.5 },
+            ci_high_pct: 51.0,
+            depends,
+        };
+        let mut profile = fixture_profile(Dimension::Io, 2.0, 1.0, 3.0, Verdict::Overhead);
+        profile.io_placement = Some(placement(true));
+        let mut io = run_with(Runtime::Docker, Dimension::Io);
+        assert_eq!(apply_profile(&mut io, &profile), 0);
+        let b = &io.benchmarks[0];
+        assert_eq!(b.adjusted_median, None);
+        let why = b
+            .execution_environment
+            .not_adjustable
+            .as_deref()
+            .unwrap_or("");
+        assert!(why.contains("CPU 0 220 µs, CPU 1 152 µs"), "{why}");
+        assert!(why.contains("--cpuset"), "{why}");
+        // Where the CPUs agree, or for another dimension, the profile adjusts as before.
+        profile.io_placement = Some(placement(false));
+        let mut io = run_with(Runtime::Docker, Dimension::Io);
+        assert_eq!(apply_profile(&mut io, &profile), 1);
+        let mut cpu = fixture_profile(Dimension::Cpu, 25.0, 20.0, 30.0, Verdict::Overhead);
+        cpu.io_placement = Some(placement(true));
+        let mut run = run_with(Runtime::Docker, Dimension::Cpu);
+        assert_eq!(apply_profile(&mut run, &cpu), 1);
     }
 
     #[test]

@@ -103,6 +103,53 @@ pub struct StartLatency {
     pub added_ci_high_ms: f64,
 }
 
+/// One CPU's figure in a placement check: the median of the runs pinned to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CpuFigure {
+    pub cpu: usize,
+    /// Seconds (a 4 KiB write + `fdatasync`'s median latency for the IO probe).
+    pub median: f64,
+    pub runs: usize,
+}
+
+/// Whether the IO probe's figure depends on the CPU a run lands on, measured on the host
+/// pinned to each CPU the container may use (`calibench_calibrator::placement`). Where it
+/// does, the container's IO results are not adjusted: each run's time depends on where it
+/// ran, on both sides, and no ratio transfers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IoPlacement {
+    pub probe: String,
+    pub cpus: Vec<CpuFigure>,
+    /// The slowest CPU's median over the fastest's, minus one, with its 95 % interval.
+    pub spread_pct: f64,
+    pub ci_low_pct: f64,
+    pub ci_high_pct: f64,
+    /// The interval lies above the ±1 % equivalence band.
+    pub depends: bool,
+}
+
+impl IoPlacement {
+    /// Why a container IO result of this configuration is not adjusted, when it is not.
+    pub fn not_adjustable(&self) -> Option<String> {
+        if !self.depends {
+            return None;
+        }
+        let figures: Vec<String> = self
+            .cpus
+            .iter()
+            .map(|c| format!("CPU {} {:.0} µs", c.cpu, c.median * 1e6))
+            .collect();
+        Some(format!(
+            "IO latency on this machine depends on the CPU a run lands on ({}: {}; the slowest {:+.1} %, 95 % CI {:+.1} … {:+.1}), and this container's runs may land on any of them: each run's time depends on where it ran, so no ratio adjusts it; pin both sides with --cpuset to one CPU to adjust IO results",
+            self.probe,
+            figures.join(", "),
+            self.spread_pct,
+            self.ci_low_pct,
+            self.ci_high_pct
+        ))
+    }
+}
+
 /// What one network path adds to a request, for one server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServerCost {
@@ -173,6 +220,10 @@ pub struct CalibrationProfile {
     /// service results over that path are adjusted by subtracting it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub network: Vec<NetworkCost>,
+    /// The IO probe pinned to each CPU the container may use (calibrations of the io
+    /// dimension in a configuration not pinned to one CPU).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub io_placement: Option<IoPlacement>,
 }
 
 impl CalibrationProfile {

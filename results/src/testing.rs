@@ -175,5 +175,6 @@ pub fn fixture_profile(
         notes: vec![],
         pooled: vec![],
         network: vec![],
+        io_placement: None,
     }
 }

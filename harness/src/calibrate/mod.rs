@@ -6,6 +6,7 @@ mod dimensions;
 pub mod error;
 mod extras;
 mod network;
+mod placement;
 pub mod probes;
 pub mod rounds;
 pub mod sides;
@@ -27,6 +28,7 @@ use crate::docker::launch::ContainerFactory;
 use crate::docker::spec::ContainerSpec;
 use crate::environment::fingerprint;
 use crate::launch::HostLauncher;
+use crate::preflight::MachineLimits;
 
 /// A validated calibration request.
 #[derive(Debug, Clone)]
@@ -93,6 +95,7 @@ pub fn calibrate(
     let mut memory = None;
     let mut start_latency = None;
     let mut network = Vec::new();
+    let mut io_placement = None;
     if let (false, Some((factory, handle))) = (plan.aa, factory.as_ref()) {
         let mut sessions = HashMap::new();
         // Containers started so far are removed again when a later step fails.
@@ -159,6 +162,22 @@ pub fn calibrate(
                     &plan.spec,
                     plan.seed,
                 )?);
+            }
+            // A container that may run on several CPUs: does IO latency depend on which?
+            if plan.dimensions.contains(&Dimension::Io) {
+                let cpus = match &plan.spec.cpuset {
+                    Some(set) => set.cpus().to_vec(),
+                    None => MachineLimits::of_this_machine().online_cpus,
+                };
+                if cpus.len() > 1 {
+                    report("measuring IO latency on each CPU the container may use");
+                }
+                io_placement = placement::io_placement(&host_side.launcher, &cpus, plan.seed)?;
+                if let Some(reason) = io_placement.as_ref().and_then(|p| p.not_adjustable()) {
+                    notes.push(format!(
+                        "IO results of this configuration are not adjusted: {reason}"
+                    ));
+                }
             }
             if plan.dimensions.contains(&Dimension::Network) {
                 report("measuring the network paths");
@@ -320,5 +339,6 @@ pub fn calibrate(
         notes,
         pooled: Vec::new(),
         network,
+        io_placement,
     })
 }

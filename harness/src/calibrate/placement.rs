@@ -1,0 +1,72 @@
+//! Does IO latency depend on the CPU a run lands on? The IO probe on the host, pinned to
+//! each CPU the container may use in turn, in interleaved rounds (the order reversed
+//! every other round, so drift falls on every CPU alike). Measured on a 2-vCPU machine
+//! whose block device interrupts CPU 1 takes: a 4 KiB write + `fdatasync` took 150–158 µs
+//! pinned to CPU 1 and 218–222 µs pinned to CPU 0 (`taskset -c N calibench probe
+//! io-fsync`, 30 runs each). Unpinned, each run's figure is one or the other; the io
+//! dimension's calibrations of unpinned configurations read −7.0 to +1.9 % there, and
+//! two of them disagreed by up to 6.6 % (τ), while those pinned to CPU 0 read −2.7 to
+//! +1.8 % (docs/truth.md).
+
+use calibench_calibrator::{placement, CONFIDENCE, DEFAULT_RESAMPLES};
+use calibench_results::{CpuFigure, IoPlacement};
+use calibench_suites::ProbeKind;
+
+use super::error::CalibrationError;
+use super::probes::{CalibrationProbe, Variant};
+use super::rounds::Side;
+use super::sides::HostSide;
+use crate::launch::HostLauncher;
+
+/// Runs per CPU: enough for an interval of a median (the probe runs in ~20 ms).
+pub const ROUNDS: usize = 20;
+
+/// The IO probe pinned to each of `cpus` on the host; `None` for fewer than two CPUs.
+pub fn io_placement(
+    launcher: &HostLauncher,
+    cpus: &[usize],
+    seed: u64,
+) -> Result<Option<IoPlacement>, CalibrationError> {
+    if cpus.len() < 2 {
+        return Ok(None);
+    }
+    let probe = CalibrationProbe::new(ProbeKind::IoFsync, Variant::Default, None);
+    let mut sides: Vec<HostSide> = cpus
+        .iter()
+        .map(|&cpu| HostSide {
+            launcher: HostLauncher {
+                cpus: Some(vec![cpu]),
+                ..launcher.clone()
+            },
+        })
+        .collect();
+    let mut figures = vec![Vec::with_capacity(ROUNDS); cpus.len()];
+    for round in 0..ROUNDS {
+        let mut order: Vec<usize> = (0..cpus.len()).collect();
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        for i in order {
+            figures[i].push(sides[i].measure(&probe)?.value);
+        }
+    }
+    let p = placement(&figures, CONFIDENCE, DEFAULT_RESAMPLES, seed)
+        .map_err(|e| CalibrationError::Missing(format!("the IO placement check: {e}")))?;
+    let median = |v: &[f64]| calibench_calibrator::median(v).unwrap_or(f64::NAN);
+    Ok(Some(IoPlacement {
+        probe: probe.label,
+        cpus: cpus
+            .iter()
+            .zip(&figures)
+            .map(|(&cpu, runs)| CpuFigure {
+                cpu,
+                median: median(runs),
+                runs: runs.len(),
+            })
+            .collect(),
+        spread_pct: p.spread * 100.0,
+        ci_low_pct: p.ci_low * 100.0,
+        ci_high_pct: p.ci_high * 100.0,
+        depends: p.depends,
+    }))
+}
