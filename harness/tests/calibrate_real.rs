@@ -315,7 +315,7 @@ fn io_results_are_adjusted_only_where_io_latency_does_not_depend_on_the_cpu() {
         let cpus = placement["cpus"].as_array().expect("a figure per CPU");
         assert_eq!(cpus.len(), online, "{placement}");
         for c in cpus {
-            assert_eq!(c["runs"], 20, "{c}");
+            assert_eq!(c["runs"], 40, "{c}");
             assert!(c["median"].as_f64().is_some_and(|m| m > 0.0), "{c}");
         }
         let low = placement["ci_low_pct"].as_f64().expect("an interval");

@@ -103,6 +103,23 @@ pub fn calibrate(
             let mut session_spec = plan.spec.clone();
             // The writable layer is one of the things measured.
             session_spec.readonly_rootfs = false;
+            // A container that may run on several CPUs: does IO latency depend on which?
+            // Measured on the host before any container starts, on a quiet engine.
+            if plan.dimensions.contains(&Dimension::Io) {
+                let cpus = match &plan.spec.cpuset {
+                    Some(set) => set.cpus().to_vec(),
+                    None => MachineLimits::of_this_machine().online_cpus,
+                };
+                if cpus.len() > 1 {
+                    report("measuring IO latency on each CPU the container may use");
+                }
+                io_placement = placement::io_placement(&host_side.launcher, &cpus, plan.seed)?;
+                if let Some(reason) = io_placement.as_ref().and_then(|p| p.not_adjustable()) {
+                    notes.push(format!(
+                        "IO results of this configuration are not adjusted: {reason}"
+                    ));
+                }
+            }
             report("starting the calibration containers");
             let mut start = |name: &'static str, spec: &ContainerSpec, what: &str| {
                 let id = handle
@@ -162,22 +179,6 @@ pub fn calibrate(
                     &plan.spec,
                     plan.seed,
                 )?);
-            }
-            // A container that may run on several CPUs: does IO latency depend on which?
-            if plan.dimensions.contains(&Dimension::Io) {
-                let cpus = match &plan.spec.cpuset {
-                    Some(set) => set.cpus().to_vec(),
-                    None => MachineLimits::of_this_machine().online_cpus,
-                };
-                if cpus.len() > 1 {
-                    report("measuring IO latency on each CPU the container may use");
-                }
-                io_placement = placement::io_placement(&host_side.launcher, &cpus, plan.seed)?;
-                if let Some(reason) = io_placement.as_ref().and_then(|p| p.not_adjustable()) {
-                    notes.push(format!(
-                        "IO results of this configuration are not adjusted: {reason}"
-                    ));
-                }
             }
             if plan.dimensions.contains(&Dimension::Network) {
                 report("measuring the network paths");
