@@ -1,12 +1,12 @@
 //! Does IO latency depend on the CPU a run lands on? The IO probe on the host, pinned to
 //! each CPU the container may use in turn, in interleaved rounds (the order reversed
 //! every other round, so drift falls on every CPU alike). Measured on a 2-vCPU machine
-//! whose block device interrupts CPU 1 takes: a 4 KiB write + `fdatasync` took 150–158 µs
-//! pinned to CPU 1 and 218–222 µs pinned to CPU 0 (`taskset -c N calibench probe
-//! io-fsync`, 30 runs each). Unpinned, each run's figure is one or the other; the io
-//! dimension's calibrations of unpinned configurations read −7.0 to +1.9 % there, and
-//! two of them disagreed by up to 6.6 % (τ), while those pinned to CPU 0 read −2.7 to
-//! +1.8 % (docs/truth.md).
+//! whose block device interrupts CPU 1 takes: a 4 KiB write + `fdatasync` took 150–158
+//! µs pinned to CPU 1 and 218–222 µs pinned to CPU 0 (`taskset -c N calibench probe
+//! io-fsync --work 256`, 30 runs each, twice). Unpinned, each run's figure is one or the
+//! other; the IO probe's ratio in calibrations of unpinned configurations read −7.0 to
+//! +13.6 % there, two calibrations of one configuration up to 6.6 % apart (τ), while
+//! those pinned to CPU 0 read −2.7 to +1.8 % (docs/truth.md).
 
 use calibench_calibrator::{placement, CONFIDENCE, DEFAULT_RESAMPLES};
 use calibench_results::{CpuFigure, IoPlacement};
