@@ -23,8 +23,10 @@ use crate::overhead::EQUIVALENCE;
 use crate::summary::median_in_place;
 
 /// The comparison of the slowest CPU against the fastest.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Placement {
+    /// Each group's median, in the order given.
+    pub medians: Vec<f64>,
     /// Indices into the groups given.
     pub fastest: usize,
     pub slowest: usize,
@@ -54,14 +56,13 @@ pub fn placement(
         crate::error::check_positive(runs, 2)?;
         medians.push(median_in_place(&mut runs.clone()));
     }
-    let by_median = |a: &(usize, &f64), b: &(usize, &f64)| a.1.total_cmp(b.1);
-    let fastest = medians.iter().enumerate().min_by(by_median).map(|m| m.0);
-    let slowest = medians.iter().enumerate().max_by(by_median).map(|m| m.0);
-    let (Some(fastest), Some(slowest)) = (fastest, slowest) else {
-        return Err(StatsError::TooFewSamples { needed: 2, got: 0 });
-    };
+    // Indices of the lowest and the highest median (there are at least two groups).
+    let by_median = |a: &usize, b: &usize| medians[*a].total_cmp(&medians[*b]);
+    let fastest = (0..medians.len()).min_by(by_median).unwrap_or(0);
+    let slowest = (0..medians.len()).max_by(by_median).unwrap_or(0);
     let c = compare_samples(&per_cpu[fastest], &per_cpu[slowest], level, resamples, seed)?;
     Ok(Placement {
+        medians,
         fastest,
         slowest,
         spread: c.change,
@@ -97,6 +98,7 @@ mod tests {
             ];
             let p = placement(&cpus, 0.95, 2_000, 1).expect("a comparison");
             assert_eq!((p.fastest, p.slowest), (1, 0));
+            assert!(p.medians[0] > p.medians[1], "{p:?}");
             assert!((p.spread - (220.0 / 152.0 - 1.0)).abs() < 0.06, "{p:?}");
             assert!(p.depends && p.ci_low > 0.3, "{p:?}");
         }

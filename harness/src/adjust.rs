@@ -82,11 +82,7 @@ pub fn apply_profile(run: &mut RunReport, profile: &CalibrationProfile) -> usize
         let Some(d) = profile.adjusting(b.dimension) else {
             continue;
         };
-        let placed = profile
-            .io_placement
-            .as_ref()
-            .filter(|_| b.dimension == Dimension::Io);
-        if let Some(why) = placed.and_then(|p| p.not_adjustable()) {
+        if let Some(why) = profile.declines(b.dimension) {
             b.execution_environment.not_adjustable = Some(why);
             continue;
         }

@@ -41,6 +41,11 @@ impl MachineLimits {
         }
     }
 
+    /// The CPUs a container with `cpuset` may run on: those of the set, else all online.
+    pub fn cpus_for(&self, cpuset: Option<&CpuSet>) -> Vec<usize> {
+        cpuset.map_or_else(|| self.online_cpus.clone(), |s| s.cpus().to_vec())
+    }
+
     fn describe_cpus(&self) -> String {
         let list: Vec<String> = self.online_cpus.iter().map(usize::to_string).collect();
         format!(
@@ -66,10 +71,7 @@ pub fn check_limits(spec: &ContainerSpec, machine: &MachineLimits) -> Result<(),
         }
     }
     if let Some(nano) = spec.nano_cpus {
-        let available = spec
-            .cpuset
-            .as_ref()
-            .map_or(machine.online_cpus.len(), |s| s.cpus().len());
+        let available = machine.cpus_for(spec.cpuset.as_ref()).len();
         if nano as f64 / 1e9 > available as f64 {
             problems.push(format!(
                 "--cpus {}: more than the {available} CPU(s) the container can run on ({})",

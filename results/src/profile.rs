@@ -237,6 +237,15 @@ impl CalibrationProfile {
         self.network.iter().find(|n| n.path == path)
     }
 
+    /// Why container results of `dimension` in this configuration are not adjusted at
+    /// all, when the calibration found a reason (IO that depends on the CPU a run lands on).
+    pub fn declines(&self, dimension: Dimension) -> Option<String> {
+        match dimension {
+            Dimension::Io => self.io_placement.as_ref()?.not_adjustable(),
+            _ => None,
+        }
+    }
+
     /// The overhead that adjusts a dimension: pooled over calibrations where there were
     /// several, else this calibration's own (never one with too few rounds).
     pub fn adjusting(&self, dimension: Dimension) -> Option<DimensionOverhead> {

@@ -105,20 +105,21 @@ pub fn calibrate(
             session_spec.readonly_rootfs = false;
             // A container that may run on several CPUs: does IO latency depend on which?
             // Measured on the host before any container starts, on a quiet engine.
-            if plan.dimensions.contains(&Dimension::Io) {
-                let cpus = match &plan.spec.cpuset {
-                    Some(set) => set.cpus().to_vec(),
-                    None => MachineLimits::of_this_machine().online_cpus,
-                };
-                if cpus.len() > 1 {
-                    report("measuring IO latency on each CPU the container may use");
-                }
-                io_placement = placement::io_placement(&host_side.launcher, &cpus, plan.seed)?;
-                if let Some(reason) = io_placement.as_ref().and_then(|p| p.not_adjustable()) {
+            let cpus = || MachineLimits::of_this_machine().cpus_for(plan.spec.cpuset.as_ref());
+            if let Some(cpus) = plan
+                .dimensions
+                .contains(&Dimension::Io)
+                .then(cpus)
+                .filter(|c| c.len() > 1)
+            {
+                report("measuring IO latency on each CPU the container may use");
+                let p = placement::io_placement(&host_side.launcher, &cpus, plan.seed)?;
+                if let Some(reason) = p.not_adjustable() {
                     notes.push(format!(
                         "IO results of this configuration are not adjusted: {reason}"
                     ));
                 }
+                io_placement = Some(p);
             }
             report("starting the calibration containers");
             let mut start = |name: &'static str, spec: &ContainerSpec, what: &str| {

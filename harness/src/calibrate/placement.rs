@@ -23,15 +23,12 @@ use crate::launch::HostLauncher;
 /// with 20). The probe runs in about 20 ms.
 pub const ROUNDS: usize = 40;
 
-/// The IO probe pinned to each of `cpus` on the host; `None` for fewer than two CPUs.
+/// The IO probe pinned to each of `cpus` (at least two) on the host.
 pub fn io_placement(
     launcher: &HostLauncher,
     cpus: &[usize],
     seed: u64,
-) -> Result<Option<IoPlacement>, CalibrationError> {
-    if cpus.len() < 2 {
-        return Ok(None);
-    }
+) -> Result<IoPlacement, CalibrationError> {
     let probe = CalibrationProbe::new(ProbeKind::IoFsync, Variant::Default, None);
     let mut sides: Vec<HostSide> = cpus
         .iter()
@@ -54,21 +51,20 @@ pub fn io_placement(
     }
     let p = placement(&figures, CONFIDENCE, DEFAULT_RESAMPLES, seed)
         .map_err(|e| CalibrationError::Missing(format!("the IO placement check: {e}")))?;
-    let median = |v: &[f64]| calibench_calibrator::median(v).unwrap_or(f64::NAN);
-    Ok(Some(IoPlacement {
+    Ok(IoPlacement {
         probe: probe.label,
         cpus: cpus
             .iter()
-            .zip(&figures)
-            .map(|(&cpu, runs)| CpuFigure {
+            .zip(&p.medians)
+            .map(|(&cpu, &median)| CpuFigure {
                 cpu,
-                median: median(runs),
-                runs: runs.len(),
+                median,
+                runs: ROUNDS,
             })
             .collect(),
         spread_pct: p.spread * 100.0,
         ci_low_pct: p.ci_low * 100.0,
         ci_high_pct: p.ci_high * 100.0,
         depends: p.depends,
-    }))
+    })
 }
