@@ -141,10 +141,18 @@ fn add_usage(total: Option<CgroupUsage>, next: CgroupUsage) -> CgroupUsage {
     }
 }
 
-/// Runs in a block, from the wall time per run seen so far.
-fn block_size(per_run_s: Option<f64>) -> usize {
+/// Paired rounds that `max_runs` leaves room for at the least: the paired ratio's
+/// interval is a t interval over ABBA cycles, and with the 3 rounds of a sub-millisecond
+/// benchmark's 64-run blocks under `max_runs = 200` it read +28.3 % (−58.7 … +298.3) in the
+/// smoke suite, where the medians were 760 and 927 µs.
+pub const MIN_PAIRED_ROUNDS: usize = 10;
+
+/// Runs in a block, from the wall time per run seen so far: as many as fit in
+/// `TARGET_BLOCK_S`, but few enough that `max_runs` allows `MIN_PAIRED_ROUNDS` rounds.
+fn block_size(per_run_s: Option<f64>, max_runs: usize) -> usize {
+    let most = MAX_BLOCK.min(max_runs / MIN_PAIRED_ROUNDS).max(1);
     match per_run_s {
-        Some(w) if w > 0.0 => ((TARGET_BLOCK_S / w).floor() as usize).clamp(1, MAX_BLOCK),
+        Some(w) if w > 0.0 => ((TARGET_BLOCK_S / w).floor() as usize).clamp(1, most),
         _ => 1,
     }
 }
@@ -304,7 +312,7 @@ fn interleave(
             break;
         }
         let per_run = median(&walls).ok();
-        let k = block_size(per_run);
+        let k = block_size(per_run, s.max_runs as usize);
         let sequence: Vec<usize> = if n == 2 && !order.next_a_first() {
             vec![1, 0]
         } else {
@@ -410,6 +418,18 @@ mod tests {
         let measured = measure(&mut executors, b, &mut NullSink, 1, Goal::Settings)
             .expect("no executor error");
         measured.sides[0].measurement.clone()
+    }
+
+    #[test]
+    fn blocks_leave_room_for_ten_paired_rounds_within_max_runs() {
+        // 0.8 ms runs: 125 fit in 0.1 s; the block cap is 64, and max_runs = 200 leaves
+        // room for ten rounds of 20.
+        assert_eq!(block_size(Some(0.0008), 10_000), MAX_BLOCK);
+        assert_eq!(block_size(Some(0.0008), 200), 20);
+        assert_eq!(block_size(Some(0.0008), 5), 1);
+        // Slow runs are one a block whatever max_runs allows; no estimate yet is one.
+        assert_eq!(block_size(Some(0.5), 200), 1);
+        assert_eq!(block_size(None, 200), 1);
     }
 
     #[test]
