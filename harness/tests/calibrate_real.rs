@@ -77,22 +77,22 @@ fn every_dimension_gets_an_interval_within_the_time_limit() {
         assert!(lo <= est && est <= hi, "{d}");
         assert!(d["verdict"].is_string());
     }
-    // The CPU dimension is the prediction over both CPU probes: its estimate is their
-    // weighted mean, so it lies between them.
-    let cpu = &dims[0];
-    assert_eq!(cpu["probe"], "cpu+cpu-threads", "{cpu}");
-    assert!(cpu["between_probe_sd_pct"].as_f64().is_some(), "{cpu}");
-    let (a, b) = (
-        probe(&p, "cpu")["overhead_pct"].as_f64().expect("cpu"),
-        probe(&p, "cpu-threads")["overhead_pct"]
-            .as_f64()
-            .expect("cpu-threads"),
-    );
-    let m = cpu["overhead_pct"].as_f64().expect("a value");
-    assert!(
-        a.min(b) - 1e-9 <= m && m <= a.max(b) + 1e-9,
-        "{a} {b} → {m}"
-    );
+    // The CPU dimension is the prediction over both CPU probes, and the IO dimension over
+    // both synced small writes in the work directory: its estimate is their weighted
+    // mean, so it lies between them.
+    for (dim, members) in [
+        (&dims[0], ["cpu", "cpu-threads"]),
+        (&dims[2], ["io-fsync@bind", "io-overwrite@bind"]),
+    ] {
+        assert_eq!(dim["probe"], members.join("+"), "{dim}");
+        assert!(dim["between_probe_sd_pct"].as_f64().is_some(), "{dim}");
+        let [a, b] = members.map(|m| probe(&p, m)["overhead_pct"].as_f64().expect(m));
+        let m = dim["overhead_pct"].as_f64().expect("a value");
+        assert!(
+            a.min(b) - 1e-9 <= m && m <= a.max(b) + 1e-9,
+            "{a} {b} → {m}"
+        );
+    }
     assert!(p["memory_overhead_mb"].as_f64().is_some(), "{p}");
     assert!(
         p["start_latency"]["create_to_first_output_ms"]

@@ -1,9 +1,11 @@
-//! IO probes in a chosen directory: 4 KiB write + fdatasync latency, and a sequential
-//! write then read with the page cache dropped for the file in between.
+//! IO probes in a chosen directory: 4 KiB write + fdatasync latency, appended to a new
+//! file and overwriting a laid-out one, and a sequential write then read with the page
+//! cache dropped for the file in between.
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
+use std::os::unix::fs::FileExt;
 use std::os::unix::io::AsRawFd;
 use std::path::Path;
 use std::time::Instant;
@@ -21,27 +23,72 @@ fn scratch_file(dir: &Path, name: &str) -> Result<(std::path::PathBuf, File), St
     Ok((path, file))
 }
 
-/// `count` 4 KiB writes each followed by fdatasync; the figure is the median latency
-/// (seconds); extra: p99 and the mean.
+const BLOCK: usize = 4096;
+
+/// `count` 4 KiB writes appended to a new file, each followed by fdatasync (which then
+/// commits the file's new size too); the figure is the median latency (seconds); extra:
+/// p99 and the mean.
 pub fn fsync_latency(dir: &Path, count: u64) -> Result<(f64, BTreeMap<String, f64>), String> {
     let (path, mut file) = scratch_file(dir, "fsync")?;
-    let block = [0x5au8; 4096];
+    let block = [0x5au8; BLOCK];
+    let lat = timed_syncs(&mut file, count, |f| f.write_all(&block));
+    drop(file);
+    let _ = std::fs::remove_file(&path);
+    Ok(latency_summary(lat?))
+}
+
+/// `count` 4 KiB writes in order over a file first written out in full and synced, each
+/// followed by fdatasync: data only, no size or allocation to commit (a database page
+/// write, or fio writing over its laid-out file). Figure and extra as `fsync_latency`.
+pub fn overwrite_latency(dir: &Path, count: u64) -> Result<(f64, BTreeMap<String, f64>), String> {
+    let (path, mut file) = scratch_file(dir, "overwrite")?;
+    let count = count.max(1);
+    let laid_out = (|| {
+        let data = vec![0xa5u8; BLOCK];
+        for _ in 0..count {
+            file.write_all(&data)?;
+        }
+        file.sync_all()
+    })();
+    let mut offset = 0u64;
+    let block = [0x5au8; BLOCK];
+    let lat = laid_out.map_err(|e| e.to_string()).and_then(|()| {
+        timed_syncs(&mut file, count, |f| {
+            f.write_all_at(&block, offset)?;
+            offset += BLOCK as u64;
+            Ok(())
+        })
+    });
+    drop(file);
+    let _ = std::fs::remove_file(&path);
+    Ok(latency_summary(lat?))
+}
+
+/// Times `count` rounds of `write` followed by fdatasync.
+fn timed_syncs(
+    file: &mut File,
+    count: u64,
+    mut write: impl FnMut(&mut File) -> std::io::Result<()>,
+) -> Result<Vec<f64>, String> {
     let mut lat = Vec::with_capacity(count as usize);
     for _ in 0..count.max(1) {
         let t = Instant::now();
-        file.write_all(&block).map_err(|e| e.to_string())?;
+        write(file).map_err(|e| e.to_string())?;
         file.sync_data().map_err(|e| e.to_string())?;
         lat.push(t.elapsed().as_secs_f64());
     }
-    drop(file);
-    let _ = std::fs::remove_file(&path);
+    Ok(lat)
+}
+
+/// The median latency, with p99 and the mean as extras.
+fn latency_summary(mut lat: Vec<f64>) -> (f64, BTreeMap<String, f64>) {
     lat.sort_by(f64::total_cmp);
     let q = |p: f64| lat[((lat.len() - 1) as f64 * p).round() as usize];
     let mean = lat.iter().sum::<f64>() / lat.len() as f64;
-    Ok((
+    (
         q(0.5),
         BTreeMap::from([("p99_s".to_string(), q(0.99)), ("mean_s".to_string(), mean)]),
-    ))
+    )
 }
 
 /// Writes `mib` MiB sequentially, syncs, drops the file's cached pages, reads it back;

@@ -28,8 +28,10 @@ pub enum ProbeKind {
     MemoryTriad,
     /// First touch of a large buffer (seconds).
     MemoryTouch,
-    /// 4 KiB write + fdatasync, median latency (seconds).
+    /// 4 KiB write appended to a new file + fdatasync, median latency (seconds).
     IoFsync,
+    /// 4 KiB write over a laid-out file + fdatasync, median latency (seconds).
+    IoOverwrite,
     /// Sequential write, sync, cache drop, read (seconds).
     IoSeq,
     /// Raw `getppid` syscall, mean latency (seconds).
@@ -41,12 +43,13 @@ pub enum ProbeKind {
 }
 
 impl ProbeKind {
-    pub const ALL: [ProbeKind; 9] = [
+    pub const ALL: [ProbeKind; 10] = [
         ProbeKind::Cpu,
         ProbeKind::CpuThreads,
         ProbeKind::MemoryTriad,
         ProbeKind::MemoryTouch,
         ProbeKind::IoFsync,
+        ProbeKind::IoOverwrite,
         ProbeKind::IoSeq,
         ProbeKind::Syscall,
         ProbeKind::TcpPingpong,
@@ -60,6 +63,7 @@ impl ProbeKind {
             ProbeKind::MemoryTriad => "memory-triad",
             ProbeKind::MemoryTouch => "memory-touch",
             ProbeKind::IoFsync => "io-fsync",
+            ProbeKind::IoOverwrite => "io-overwrite",
             ProbeKind::IoSeq => "io-seq",
             ProbeKind::Syscall => "syscall",
             ProbeKind::TcpPingpong => "tcp-pingpong",
@@ -80,7 +84,7 @@ impl ProbeKind {
         match self {
             ProbeKind::Cpu | ProbeKind::CpuThreads => Dimension::Cpu,
             ProbeKind::MemoryTriad | ProbeKind::MemoryTouch => Dimension::Memory,
-            ProbeKind::IoFsync | ProbeKind::IoSeq => Dimension::Io,
+            ProbeKind::IoFsync | ProbeKind::IoOverwrite | ProbeKind::IoSeq => Dimension::Io,
             ProbeKind::Syscall | ProbeKind::TcpPingpong | ProbeKind::Spawn => Dimension::Latency,
         }
     }
@@ -98,7 +102,7 @@ impl ProbeKind {
             ProbeKind::Cpu | ProbeKind::CpuThreads => cpu::DEFAULT_WORK,
             ProbeKind::MemoryTriad => 3,
             ProbeKind::MemoryTouch => 128,
-            ProbeKind::IoFsync => 64,
+            ProbeKind::IoFsync | ProbeKind::IoOverwrite => 64,
             ProbeKind::IoSeq => 32,
             ProbeKind::Syscall => 200_000,
             ProbeKind::TcpPingpong => 2_000,
@@ -122,6 +126,7 @@ impl ProbeKind {
             ProbeKind::MemoryTriad => memory::triad(work),
             ProbeKind::MemoryTouch => memory::first_touch(work),
             ProbeKind::IoFsync => io::fsync_latency(dir, work)?,
+            ProbeKind::IoOverwrite => io::overwrite_latency(dir, work)?,
             ProbeKind::IoSeq => io::sequential(dir, work)?,
             ProbeKind::Syscall => (latency::syscall_loop(work), BTreeMap::new()),
             ProbeKind::TcpPingpong => latency::tcp_pingpong(work)?,
@@ -185,7 +190,7 @@ mod tests {
                 ProbeKind::Cpu | ProbeKind::CpuThreads => 100_000,
                 ProbeKind::MemoryTriad => 1,
                 ProbeKind::MemoryTouch => 8,
-                ProbeKind::IoFsync => 4,
+                ProbeKind::IoFsync | ProbeKind::IoOverwrite => 4,
                 ProbeKind::IoSeq => 2,
                 ProbeKind::Syscall => 1_000,
                 ProbeKind::TcpPingpong => 50,
