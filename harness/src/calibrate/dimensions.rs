@@ -1,13 +1,17 @@
 //! From probes to the overhead that adjusts each dimension.
 //!
 //! Most dimensions are adjusted by their representative probe. The CPU dimension is
-//! measured by two different CPU-bound programs (a single-threaded integer and float
-//! kernel timed as a whole process, and a kernel on several threads), and a command the
-//! profile later adjusts is a third program: its ratio is expected where the
+//! measured by three different CPU-bound programs (a single-threaded integer and float
+//! kernel timed as a whole process, the kernel on several threads, and a sort of 8 MiB
+//! of integers whose branches and memory accesses the kernel lacks), and a command the
+//! profile later adjusts is yet another program: its ratio is expected where the
 //! random-effects *prediction* over the probes puts it (`calibench_calibrator::predict`),
 //! the probes' disagreement (τ) included. One probe's interval says only where that
 //! probe's ratio lies; on one machine the single-threaded kernel read the container 3 %
-//! slower in every calibration while sysbench and gzip read it as fast as the host.
+//! slower in every calibration while sysbench and gzip read it as fast as the host. With
+//! two probes τ² rests on one degree of freedom: the two kernels agreed within ±0.5 %
+//! in an hour when sysbench and gzip, raw, differed by 3.2 points, and three CPU-bound
+//! results fell outside their intervals.
 //!
 //! The IO dimension is predicted the same way over two synced 4 KiB writes in the
 //! bind-mounted work directory: appended to a new file (each fdatasync commits a size

@@ -87,6 +87,7 @@ pub fn catalogue(dimensions: &[Dimension]) -> Vec<CalibrationProbe> {
             Dimension::Cpu => vec![
                 CalibrationProbe::new(ProbeKind::Cpu, Variant::Default, Some(CPU_CALIBRATION_WORK)),
                 CalibrationProbe::new(ProbeKind::CpuThreads, Variant::Default, None),
+                CalibrationProbe::new(ProbeKind::CpuSort, Variant::Default, None),
             ],
             Dimension::Memory => vec![
                 CalibrationProbe::new(ProbeKind::MemoryTriad, Variant::Default, None),

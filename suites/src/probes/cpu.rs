@@ -1,5 +1,6 @@
-//! CPU probes: a fixed integer + floating-point kernel, timed inside the process so that
-//! process start-up does not blur the figure.
+//! CPU probes: a fixed integer + floating-point kernel, and a sort of pseudo-random
+//! integers (branches that cannot be predicted, memory beyond the core's own caches),
+//! timed inside the process so that process start-up does not blur the figure.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -43,6 +44,27 @@ pub fn threads(work: u64) -> (f64, BTreeMap<String, f64>) {
     (elapsed, BTreeMap::from([("threads".to_string(), n as f64)]))
 }
 
+/// Elements sorted when a suite does not say: 8 MiB of `u32`, beyond a core's L2.
+pub const DEFAULT_SORT_ELEMENTS: u64 = 2 << 20;
+
+/// Seconds to sort `elements` pseudo-random `u32` (xorshift, fixed seed) on one thread;
+/// generating them is not timed.
+pub fn sort(elements: u64) -> f64 {
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut data: Vec<u32> = (0..elements.max(1))
+        .map(|_| {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) as u32
+        })
+        .collect();
+    let start = Instant::now();
+    data.sort_unstable();
+    black_box(&data);
+    start.elapsed().as_secs_f64()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,5 +75,11 @@ mod tests {
         let small = single(200_000);
         let large = single(2_000_000);
         assert!(small > 0.0 && large > small, "{small} {large}");
+    }
+
+    #[test]
+    fn sorting_takes_longer_for_more_elements() {
+        let (small, large) = (sort(20_000), sort(2_000_000));
+        assert!(small > 0.0 && large > 10.0 * small, "{small} {large}");
     }
 }

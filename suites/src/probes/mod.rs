@@ -24,6 +24,8 @@ pub enum ProbeKind {
     Cpu,
     /// The same kernel on every CPU the process may use (seconds).
     CpuThreads,
+    /// Sort of pseudo-random integers on one thread (seconds).
+    CpuSort,
     /// STREAM-style triad over arrays spanning ≥ 4× the last-level cache (seconds).
     MemoryTriad,
     /// First touch of a large buffer (seconds).
@@ -43,9 +45,10 @@ pub enum ProbeKind {
 }
 
 impl ProbeKind {
-    pub const ALL: [ProbeKind; 10] = [
+    pub const ALL: [ProbeKind; 11] = [
         ProbeKind::Cpu,
         ProbeKind::CpuThreads,
+        ProbeKind::CpuSort,
         ProbeKind::MemoryTriad,
         ProbeKind::MemoryTouch,
         ProbeKind::IoFsync,
@@ -60,6 +63,7 @@ impl ProbeKind {
         match self {
             ProbeKind::Cpu => "cpu",
             ProbeKind::CpuThreads => "cpu-threads",
+            ProbeKind::CpuSort => "cpu-sort",
             ProbeKind::MemoryTriad => "memory-triad",
             ProbeKind::MemoryTouch => "memory-touch",
             ProbeKind::IoFsync => "io-fsync",
@@ -82,7 +86,7 @@ impl ProbeKind {
     /// The overhead dimension that adjusts this probe.
     pub fn dimension(self) -> Dimension {
         match self {
-            ProbeKind::Cpu | ProbeKind::CpuThreads => Dimension::Cpu,
+            ProbeKind::Cpu | ProbeKind::CpuThreads | ProbeKind::CpuSort => Dimension::Cpu,
             ProbeKind::MemoryTriad | ProbeKind::MemoryTouch => Dimension::Memory,
             ProbeKind::IoFsync | ProbeKind::IoOverwrite | ProbeKind::IoSeq => Dimension::Io,
             ProbeKind::Syscall | ProbeKind::TcpPingpong | ProbeKind::Spawn => Dimension::Latency,
@@ -100,6 +104,7 @@ impl ProbeKind {
     pub fn default_work(self) -> u64 {
         match self {
             ProbeKind::Cpu | ProbeKind::CpuThreads => cpu::DEFAULT_WORK,
+            ProbeKind::CpuSort => cpu::DEFAULT_SORT_ELEMENTS,
             ProbeKind::MemoryTriad => 3,
             ProbeKind::MemoryTouch => 128,
             ProbeKind::IoFsync | ProbeKind::IoOverwrite => 64,
@@ -123,6 +128,7 @@ impl ProbeKind {
         let (value, mut extra) = match self {
             ProbeKind::Cpu => (cpu::single(work), BTreeMap::new()),
             ProbeKind::CpuThreads => cpu::threads(work),
+            ProbeKind::CpuSort => (cpu::sort(work), BTreeMap::new()),
             ProbeKind::MemoryTriad => memory::triad(work),
             ProbeKind::MemoryTouch => memory::first_touch(work),
             ProbeKind::IoFsync => io::fsync_latency(dir, work)?,
@@ -188,6 +194,7 @@ mod tests {
         for kind in ProbeKind::ALL {
             let work = match kind {
                 ProbeKind::Cpu | ProbeKind::CpuThreads => 100_000,
+                ProbeKind::CpuSort => 10_000,
                 ProbeKind::MemoryTriad => 1,
                 ProbeKind::MemoryTouch => 8,
                 ProbeKind::IoFsync | ProbeKind::IoOverwrite => 4,
