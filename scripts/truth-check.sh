@@ -8,7 +8,7 @@
 # reason the value is not adjustable; under a CPU quota, the throttled runs' CPU time
 # against the host's and the quota's effect on the work measured against a quota-free
 # twin container. Installs sysbench and fio from Debian when
-# missing. Takes about 5 minutes per configuration (two calibrations, pooled).
+# missing. Takes 5 to 8 minutes per configuration (two calibrations, pooled).
 #
 #   bash scripts/truth-check.sh                 # all configurations
 #   CONFIGS="--cpuset 0" bash scripts/truth-check.sh

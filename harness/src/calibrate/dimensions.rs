@@ -21,9 +21,7 @@
 
 use calibench_calibrator::{predict, verdict, LogEstimate, OverheadInterval, Verdict, CONFIDENCE};
 use calibench_results::{DimensionOverhead, ProbeOverhead};
-use calibench_suites::Dimension;
-
-use calibench_suites::ProbeKind;
+use calibench_suites::{Dimension, ProbeKind};
 
 use super::probes::{is_representative, CalibrationProbe, Variant};
 

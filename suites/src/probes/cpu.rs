@@ -9,16 +9,21 @@ use std::time::Instant;
 /// Iterations for about 30–60 ms on a current x86-64 core.
 pub const DEFAULT_WORK: u64 = 12_000_000;
 
+/// One step of xorshift64*: advances the state `x` and returns the next output.
+fn xorshift_star(x: &mut u64) -> u64 {
+    *x ^= *x >> 12;
+    *x ^= *x << 25;
+    *x ^= *x >> 27;
+    x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+}
+
 /// The kernel: xorshift64* integer mixing feeding a dependent floating-point recurrence.
 /// Dependent chains keep the compiler from vectorising away the work.
 fn kernel(iterations: u64, seed: u64) -> f64 {
     let mut x = seed | 1;
     let mut acc = 0.5f64;
     for _ in 0..iterations {
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        let r = x.wrapping_mul(0x2545_F491_4F6C_DD1D);
+        let r = xorshift_star(&mut x);
         acc = acc.mul_add(0.999_999, (r >> 40) as f64 * 1e-9);
     }
     acc + (x & 1) as f64
@@ -52,12 +57,7 @@ pub const DEFAULT_SORT_ELEMENTS: u64 = 2 << 20;
 pub fn sort(elements: u64) -> f64 {
     let mut x: u64 = 0x2545_F491_4F6C_DD1D;
     let mut data: Vec<u32> = (0..elements.max(1))
-        .map(|_| {
-            x ^= x >> 12;
-            x ^= x << 25;
-            x ^= x >> 27;
-            (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) as u32
-        })
+        .map(|_| (xorshift_star(&mut x) >> 32) as u32)
         .collect();
     let start = Instant::now();
     data.sort_unstable();
