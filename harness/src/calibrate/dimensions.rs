@@ -13,11 +13,14 @@
 //! in an hour when sysbench and gzip, raw, differed by 3.2 points, and three CPU-bound
 //! results fell outside their intervals.
 //!
-//! The IO dimension is predicted the same way over two synced 4 KiB writes in the
-//! bind-mounted work directory: appended to a new file (each fdatasync commits a size
-//! change too) and written over a laid-out file (data only). On one machine the first
-//! read the container 2 % slower in the hour that fio, writing 16 MiB, ran 5 % faster in
-//! it than on the host: what containerisation costs IO depends on the program.
+//! The IO dimension is predicted the same way over three synced 4 KiB writes in the
+//! bind-mounted work directory, one per path the file system takes to commit them:
+//! appended to a new file (each fdatasync commits a size change too), written over a
+//! laid-out file (data only), and written into a preallocated file (each fdatasync
+//! commits an unwritten extent's conversion, as with fio's default `fallocate`). On one
+//! machine the first read the container 2 % slower in the hour that fio, writing 16 MiB,
+//! ran 5 % faster in it than on the host: what containerisation costs IO depends on the
+//! program.
 
 use calibench_calibrator::{predict, verdict, LogEstimate, OverheadInterval, Verdict, CONFIDENCE};
 use calibench_results::{DimensionOverhead, ProbeOverhead};
@@ -34,7 +37,10 @@ fn family_member(probe: &CalibrationProbe) -> bool {
         Dimension::Cpu => true,
         Dimension::Io => {
             probe.variant == Variant::Default
-                && matches!(probe.kind, ProbeKind::IoFsync | ProbeKind::IoOverwrite)
+                && matches!(
+                    probe.kind,
+                    ProbeKind::IoFsync | ProbeKind::IoOverwrite | ProbeKind::IoPrealloc
+                )
         }
         _ => false,
     }
@@ -187,14 +193,15 @@ mod tests {
         let io = catalogue(&[Dimension::Io]);
         let label = |p: &CalibrationProbe| p.label.clone();
         assert_eq!(
-            io.iter().take(2).map(label).collect::<Vec<_>>(),
-            ["io-fsync@bind", "io-overwrite@bind"]
+            io.iter().take(3).map(label).collect::<Vec<_>>(),
+            ["io-fsync@bind", "io-overwrite@bind", "io-prealloc@bind"]
         );
         // Appending reads the container 2 % slower, overwriting 5 % faster; the layer and
         // the sequential probe measure other things and take no part.
         let pct = |p: &CalibrationProbe| match p.label.as_str() {
             "io-fsync@bind" => 2.0,
             "io-overwrite@bind" => -5.0,
+            "io-prealloc@bind" => -1.0,
             _ => 40.0,
         };
         let rs: Vec<_> = io
@@ -203,8 +210,11 @@ mod tests {
             .collect();
         let d = dimension_overheads(&rs);
         assert_eq!(d.len(), 1);
-        assert_eq!(d[0].probe, "io-fsync@bind+io-overwrite@bind");
-        assert_eq!(d[0].rounds, 80);
+        assert_eq!(
+            d[0].probe,
+            "io-fsync@bind+io-overwrite@bind+io-prealloc@bind"
+        );
+        assert_eq!(d[0].rounds, 120);
         assert!(
             d[0].overhead_pct > -5.0 && d[0].overhead_pct < 2.0,
             "{:?}",

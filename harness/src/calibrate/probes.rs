@@ -96,6 +96,7 @@ pub fn catalogue(dimensions: &[Dimension]) -> Vec<CalibrationProbe> {
             Dimension::Io => vec![
                 CalibrationProbe::new(ProbeKind::IoFsync, Variant::Default, None),
                 CalibrationProbe::new(ProbeKind::IoOverwrite, Variant::Default, None),
+                CalibrationProbe::new(ProbeKind::IoPrealloc, Variant::Default, None),
                 CalibrationProbe::new(ProbeKind::IoFsync, Variant::WritableLayer, None),
                 CalibrationProbe::new(ProbeKind::IoFsync, Variant::Tmpfs, None),
                 CalibrationProbe::new(ProbeKind::IoSeq, Variant::Default, None),

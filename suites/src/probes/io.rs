@@ -1,5 +1,5 @@
 //! IO probes in a chosen directory: 4 KiB write + fdatasync latency, appended to a new
-//! file and overwriting a laid-out one, and a sequential write then read with the page
+//! file, over a written-out one and into a preallocated one, and a sequential write then read with the page
 //! cache dropped for the file in between.
 
 use std::collections::BTreeMap;
@@ -39,26 +39,53 @@ pub fn fsync_latency(dir: &Path, count: u64) -> Result<(f64, BTreeMap<String, f6
 
 /// `count` 4 KiB writes in order over a file first written out in full and synced, each
 /// followed by fdatasync: data only, no size or allocation to commit (a database page
-/// write, or fio writing over its laid-out file). Figure and extra as `fsync_latency`.
+/// write). Figure and extra as `fsync_latency`.
 pub fn overwrite_latency(dir: &Path, count: u64) -> Result<(f64, BTreeMap<String, f64>), String> {
-    let (path, mut file) = scratch_file(dir, "overwrite")?;
-    let count = count.max(1);
-    let laid_out = (|| {
+    in_order_over(dir, "overwrite", count, |file, count| {
         let data = vec![0xa5u8; BLOCK];
         for _ in 0..count {
             file.write_all(&data)?;
         }
         file.sync_all()
-    })();
+    })
+}
+
+/// `count` 4 KiB writes in order into a file first preallocated with `fallocate` (its
+/// size set, its extents unwritten), each followed by fdatasync, which then commits the
+/// written extent's conversion: what fio does by default, and a preallocated log. Figure
+/// and extra as `fsync_latency`.
+pub fn prealloc_latency(dir: &Path, count: u64) -> Result<(f64, BTreeMap<String, f64>), String> {
+    in_order_over(dir, "prealloc", count, |file, count| {
+        let len = (count * BLOCK as u64) as libc::off_t;
+        // SAFETY: a valid open descriptor; mode 0 allocates and sets the size.
+        if unsafe { libc::fallocate(file.as_raw_fd(), 0, 0, len) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        file.sync_all()
+    })
+}
+
+/// Prepares a scratch file with `prepare`, then times `count` 4 KiB writes over it in
+/// order, each followed by fdatasync.
+fn in_order_over(
+    dir: &Path,
+    name: &str,
+    count: u64,
+    prepare: impl FnOnce(&mut File, u64) -> std::io::Result<()>,
+) -> Result<(f64, BTreeMap<String, f64>), String> {
+    let (path, mut file) = scratch_file(dir, name)?;
+    let count = count.max(1);
     let mut offset = 0u64;
     let block = [0x5au8; BLOCK];
-    let lat = laid_out.map_err(|e| e.to_string()).and_then(|()| {
-        timed_syncs(&mut file, count, |f| {
-            f.write_all_at(&block, offset)?;
-            offset += BLOCK as u64;
-            Ok(())
-        })
-    });
+    let lat = prepare(&mut file, count)
+        .map_err(|e| format!("{}: {e}", path.display()))
+        .and_then(|()| {
+            timed_syncs(&mut file, count, |f| {
+                f.write_all_at(&block, offset)?;
+                offset += BLOCK as u64;
+                Ok(())
+            })
+        });
     drop(file);
     let _ = std::fs::remove_file(&path);
     Ok(latency_summary(lat?))

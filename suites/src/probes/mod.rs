@@ -34,6 +34,8 @@ pub enum ProbeKind {
     IoFsync,
     /// 4 KiB write over a laid-out file + fdatasync, median latency (seconds).
     IoOverwrite,
+    /// 4 KiB write into a preallocated file + fdatasync, median latency (seconds).
+    IoPrealloc,
     /// Sequential write, sync, cache drop, read (seconds).
     IoSeq,
     /// Raw `getppid` syscall, mean latency (seconds).
@@ -45,7 +47,7 @@ pub enum ProbeKind {
 }
 
 impl ProbeKind {
-    pub const ALL: [ProbeKind; 11] = [
+    pub const ALL: [ProbeKind; 12] = [
         ProbeKind::Cpu,
         ProbeKind::CpuThreads,
         ProbeKind::CpuSort,
@@ -53,6 +55,7 @@ impl ProbeKind {
         ProbeKind::MemoryTouch,
         ProbeKind::IoFsync,
         ProbeKind::IoOverwrite,
+        ProbeKind::IoPrealloc,
         ProbeKind::IoSeq,
         ProbeKind::Syscall,
         ProbeKind::TcpPingpong,
@@ -68,6 +71,7 @@ impl ProbeKind {
             ProbeKind::MemoryTouch => "memory-touch",
             ProbeKind::IoFsync => "io-fsync",
             ProbeKind::IoOverwrite => "io-overwrite",
+            ProbeKind::IoPrealloc => "io-prealloc",
             ProbeKind::IoSeq => "io-seq",
             ProbeKind::Syscall => "syscall",
             ProbeKind::TcpPingpong => "tcp-pingpong",
@@ -88,7 +92,10 @@ impl ProbeKind {
         match self {
             ProbeKind::Cpu | ProbeKind::CpuThreads | ProbeKind::CpuSort => Dimension::Cpu,
             ProbeKind::MemoryTriad | ProbeKind::MemoryTouch => Dimension::Memory,
-            ProbeKind::IoFsync | ProbeKind::IoOverwrite | ProbeKind::IoSeq => Dimension::Io,
+            ProbeKind::IoFsync
+            | ProbeKind::IoOverwrite
+            | ProbeKind::IoPrealloc
+            | ProbeKind::IoSeq => Dimension::Io,
             ProbeKind::Syscall | ProbeKind::TcpPingpong | ProbeKind::Spawn => Dimension::Latency,
         }
     }
@@ -107,7 +114,7 @@ impl ProbeKind {
             ProbeKind::CpuSort => cpu::DEFAULT_SORT_ELEMENTS,
             ProbeKind::MemoryTriad => 3,
             ProbeKind::MemoryTouch => 128,
-            ProbeKind::IoFsync | ProbeKind::IoOverwrite => 64,
+            ProbeKind::IoFsync | ProbeKind::IoOverwrite | ProbeKind::IoPrealloc => 64,
             ProbeKind::IoSeq => 32,
             ProbeKind::Syscall => 200_000,
             ProbeKind::TcpPingpong => 2_000,
@@ -133,6 +140,7 @@ impl ProbeKind {
             ProbeKind::MemoryTouch => memory::first_touch(work),
             ProbeKind::IoFsync => io::fsync_latency(dir, work)?,
             ProbeKind::IoOverwrite => io::overwrite_latency(dir, work)?,
+            ProbeKind::IoPrealloc => io::prealloc_latency(dir, work)?,
             ProbeKind::IoSeq => io::sequential(dir, work)?,
             ProbeKind::Syscall => (latency::syscall_loop(work), BTreeMap::new()),
             ProbeKind::TcpPingpong => latency::tcp_pingpong(work)?,
@@ -197,7 +205,7 @@ mod tests {
                 ProbeKind::CpuSort => 10_000,
                 ProbeKind::MemoryTriad => 1,
                 ProbeKind::MemoryTouch => 8,
-                ProbeKind::IoFsync | ProbeKind::IoOverwrite => 4,
+                ProbeKind::IoFsync | ProbeKind::IoOverwrite | ProbeKind::IoPrealloc => 4,
                 ProbeKind::IoSeq => 2,
                 ProbeKind::Syscall => 1_000,
                 ProbeKind::TcpPingpong => 50,
