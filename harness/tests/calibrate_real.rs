@@ -6,12 +6,22 @@
 mod common;
 use common::expect_exit;
 
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use common::{docker_available_or_skip, json, Scratch};
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// This test's turn on the machine and its scratch directory; `None` (skip) when it
+/// needs the engine and none answers outside CI.
+fn turn(test: &str, needs_engine: bool) -> Option<(MutexGuard<'static, ()>, Scratch)> {
+    if needs_engine && !docker_available_or_skip(test) {
+        return None;
+    }
+    let guard = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
+    Some((guard, Scratch::new()))
+}
 
 fn calibrate(s: &Scratch, args: &[&str]) -> (serde_json::Value, Duration) {
     let started = Instant::now();
@@ -35,11 +45,12 @@ fn probe<'a>(profile: &'a serde_json::Value, name: &str) -> &'a serde_json::Valu
 
 #[test]
 fn every_dimension_gets_an_interval_within_the_time_limit() {
-    if !docker_available_or_skip("every_dimension_gets_an_interval_within_the_time_limit") {
+    let Some((_turn, s)) = turn(
+        "every_dimension_gets_an_interval_within_the_time_limit",
+        true,
+    ) else {
         return;
-    }
-    let _turn = ONE_AT_A_TIME.lock();
-    let s = Scratch::new();
+    };
     let (p, took) = calibrate(
         &s,
         &["--max-time", "60s", "--cpuset", "0", "--memory", "1g"],
@@ -126,11 +137,9 @@ fn every_dimension_gets_an_interval_within_the_time_limit() {
 
 #[test]
 fn a_cpu_quota_stays_out_of_the_containerisation_ratio() {
-    if !docker_available_or_skip("a_cpu_quota_stays_out_of_the_containerisation_ratio") {
+    let Some((_turn, s)) = turn("a_cpu_quota_stays_out_of_the_containerisation_ratio", true) else {
         return;
-    }
-    let _turn = ONE_AT_A_TIME.lock();
-    let s = Scratch::new();
+    };
     let (quota, _) = calibrate(
         &s,
         &[
@@ -229,8 +238,9 @@ fn a_cpu_quota_stays_out_of_the_containerisation_ratio() {
 /// of each run must not reach outside the ±1 % equivalence band on either side.
 #[test]
 fn aa_calibrations_rarely_exclude_zero() {
-    let _turn = ONE_AT_A_TIME.lock();
-    let s = Scratch::new();
+    let Some((_turn, s)) = turn("aa_calibrations_rarely_exclude_zero", false) else {
+        return;
+    };
     let mut excluded = 0;
     let mut total = 0;
     for attempt in 0..2 {
@@ -284,13 +294,12 @@ fn aa_calibrations_rarely_exclude_zero() {
 /// transfer. Pinned to one CPU there is nothing to check and the result is adjusted.
 #[test]
 fn io_results_are_adjusted_only_where_io_latency_does_not_depend_on_the_cpu() {
-    if !docker_available_or_skip(
+    let Some((_turn, s)) = turn(
         "io_results_are_adjusted_only_where_io_latency_does_not_depend_on_the_cpu",
-    ) {
+        true,
+    ) else {
         return;
-    }
-    let _turn = ONE_AT_A_TIME.lock();
-    let s = Scratch::new();
+    };
     let suite = s.suite(
         "io.toml",
         "[suite]\nname = \"io\"\nwarmup = 1\nmin_runs = 6\nmax_runs = 6\ntime_budget = \"0s\"\n\
@@ -360,11 +369,12 @@ fn io_results_are_adjusted_only_where_io_latency_does_not_depend_on_the_cpu() {
 
 #[test]
 fn container_results_are_adjusted_only_with_a_matching_profile() {
-    if !docker_available_or_skip("container_results_are_adjusted_only_with_a_matching_profile") {
+    let Some((_turn, s)) = turn(
+        "container_results_are_adjusted_only_with_a_matching_profile",
+        true,
+    ) else {
         return;
-    }
-    let _turn = ONE_AT_A_TIME.lock();
-    let s = Scratch::new();
+    };
     let suite = s.suite(
         "adj.toml",
         // 8 runs: below 6 no 95 % interval of a median exists, and nothing is adjusted.
@@ -455,11 +465,9 @@ fn container_results_are_adjusted_only_with_a_matching_profile() {
 
 #[test]
 fn docker_against_host_compares_only_through_profiles() {
-    if !docker_available_or_skip("docker_against_host_compares_only_through_profiles") {
+    let Some((_turn, s)) = turn("docker_against_host_compares_only_through_profiles", true) else {
         return;
-    }
-    let _turn = ONE_AT_A_TIME.lock();
-    let s = Scratch::new();
+    };
     let suite = s.suite(
         "x.toml",
         "[suite]\nname = \"x\"\nwarmup = 1\nmin_runs = 10\ntime_budget = \"0s\"\n[[benchmark]]\nname = \"kernel\"\nprobe = \"cpu\"\n",
@@ -547,13 +555,12 @@ fn store_cpu_profile(s: &Scratch, profile: &serde_json::Value, pct: f64, low: f6
 
 #[test]
 fn calibrations_of_a_key_pool_and_check_says_whether_the_stored_profile_holds() {
-    if !docker_available_or_skip(
+    let Some((_turn, s)) = turn(
         "calibrations_of_a_key_pool_and_check_says_whether_the_stored_profile_holds",
-    ) {
+        true,
+    ) else {
         return;
-    }
-    let _turn = ONE_AT_A_TIME.lock();
-    let s = Scratch::new();
+    };
     let args = ["--dimensions", "cpu", "--max-time", "20s", "--cpuset", "0"];
     let (first, _) = calibrate(&s, &args);
     assert!(
