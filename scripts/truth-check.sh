@@ -138,7 +138,7 @@ adj = "; ".join(f"{k} {pct(v)} over {v['calibrations']}, τ {v['between_sd_pct']
 place = prof.get("io_placement")
 if place:
     cpus = ", ".join(f"CPU {c['cpu']} {c['median'] * 1e6:.0f} µs" for c in place["cpus"])
-    own += f"; io by CPU: {cpus}, {place['spread_pct']:+.1f} % ({place['ci_low_pct']:+.1f}…{place['ci_high_pct']:+.1f}){', io not adjusted' if place['depends'] else ''}"
+    own += f"; io by CPU: {cpus}, {place['spread_pct']:+.1f} % ({place['ci_low_pct']:+.1f}…{place['ci_high_pct']:+.1f}){', io not adjusted' if place['ci_high_pct'] > 5 else ', io interval widened by ' + format(max(place['ci_high_pct'], 0), '.1f') + ' %'}"
 print(f"| {cfg} | profile | newest: {own} | adjusts with: {adj or 'the newest alone'} | | | |")
 PY
 done | { echo "| config | program | host ms | container ms | adjusted ms (95 % CI) | CI covers host | adjusted/host − 1 |"; echo "| --- | --- | ---: | ---: | --- | --- | ---: |"; cat; }

@@ -2,9 +2,10 @@
 //! interrupts are taken by one CPU, a 4 KiB write + `fdatasync` completes sooner on that
 //! CPU than on the others; a process that may run on several CPUs then draws each run's
 //! time from a mixture of the CPUs' figures, and the mixture of a container's runs need
-//! not be the host's. No ratio of two such mixtures transfers from a probe to another
-//! program, so a dimension whose figure depends on placement is not adjusted where the
-//! container is not pinned.
+//! not be the host's. The ratio of two such mixtures lies within a factor (1 + spread)
+//! either way of the ratio on one CPU, so where the container is not pinned a dimension's
+//! interval is widened by the spread's upper bound, or not adjusted where that bound is
+//! large (`calibench_results::IoPlacement`).
 //!
 //! Method: the figure is measured pinned to each CPU in turn (interleaved rounds); the
 //! CPUs with the lowest and the highest median are compared by the ratio of medians

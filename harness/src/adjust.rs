@@ -3,7 +3,9 @@
 //! reason: see `calibench_calibrator::limits`); where the CPU quota throttled the runs and
 //! the run measured the quota's effect on the work itself (`executor::quota_twin`), the
 //! median is divided by (1 + that effect); then by (1 + the containerisation overhead of
-//! their dimension). Each division widens the interval by its factor's uncertainty. Service results (the network dimension) instead lose the
+//! their dimension). Each division widens the interval by its factor's uncertainty; IO
+//! runs that may land on CPUs whose IO differs widen it by that spread too
+//! (`calibench_results::IoPlacement`). Service results (the network dimension) instead lose the
 //! time their network path adds to a request (`crate::calibrate` explains why that cost
 //! is additive). Raw values are never altered.
 
@@ -17,6 +19,14 @@ use calibench_results::{
 
 fn interval(d: &DimensionOverhead) -> OverheadInterval {
     OverheadInterval::from_pct(d.overhead_pct, d.ci_low_pct, d.ci_high_pct)
+}
+
+/// `d` with its interval widened by a factor (1 + `pct` / 100) either way.
+fn widened(mut d: DimensionOverhead, pct: f64) -> DimensionOverhead {
+    let f = 1.0 + pct / 100.0;
+    d.ci_low_pct = ((1.0 + d.ci_low_pct / 100.0) / f - 1.0) * 100.0;
+    d.ci_high_pct = ((1.0 + d.ci_high_pct / 100.0) * f - 1.0) * 100.0;
+    d
 }
 
 /// The result's runs with what the cgroup counted; `None` for results without per-run
@@ -86,6 +96,10 @@ pub fn apply_profile(run: &mut RunReport, profile: &CalibrationProfile) -> usize
             b.execution_environment.not_adjustable = Some(why);
             continue;
         }
+        let d = match profile.widening_pct(b.dimension) {
+            Some(pct) => widened(d, pct),
+            None => d,
+        };
         let (values, throttled_removed_s) = match adjustable_values(b) {
             Ok(v) => v,
             Err(why) => {
@@ -226,48 +240,76 @@ mod tests {
         assert_eq!(b.samples, SAMPLES.to_vec());
     }
 
-    #[test]
-    fn io_results_are_declined_where_io_latency_depends_on_the_cpu() {
-        let placement = |depends: bool| calibench_results::IoPlacement {
-            probe: "io-fsync@bind".into(),
-            cpus: vec![
-                calibench_results::CpuFigure {
-                    cpu: 0,
-                    median: 220e-6,
-                    runs: 20,
-                },
-                calibench_results::CpuFigure {
-                    cpu: 1,
-                    median: 152e-6,
-                    runs: 20,
-                },
-            ],
-            spread_pct: 44.7,
-            ci_low_pct: if depends { 38.0 } else { -0.5 },
-            ci_high_pct: 51.0,
-            depends,
+    fn placement(depends: bool, ci_high_pct: f64) -> calibench_results::IoPlacement {
+        let cpu = |cpu, median| calibench_results::CpuFigure {
+            cpu,
+            median,
+            runs: 20,
         };
+        calibench_results::IoPlacement {
+            probe: "io-fsync@bind".into(),
+            cpus: vec![cpu(0, 220e-6), cpu(1, 152e-6)],
+            spread_pct: ci_high_pct - 1.0,
+            ci_low_pct: if depends { 1.2 } else { -0.5 },
+            ci_high_pct,
+            depends,
+        }
+    }
+
+    #[test]
+    fn io_results_are_declined_where_io_latency_depends_much_on_the_cpu() {
         let mut profile = fixture_profile(Dimension::Io, 2.0, 1.0, 3.0, Verdict::Overhead);
-        profile.io_placement = Some(placement(true));
-        let mut io = run_with(Runtime::Docker, Dimension::Io);
-        assert_eq!(apply_profile(&mut io, &profile), 0);
-        let b = &io.benchmarks[0];
-        assert_eq!(b.adjusted_median, None);
-        let why = b
-            .execution_environment
-            .not_adjustable
-            .as_deref()
-            .unwrap_or("");
-        assert!(why.contains("CPU 0 220 µs, CPU 1 152 µs"), "{why}");
-        assert!(why.contains("--cpuset"), "{why}");
-        // Where the CPUs agree, or for another dimension, the profile adjusts as before.
-        profile.io_placement = Some(placement(false));
-        let mut io = run_with(Runtime::Docker, Dimension::Io);
-        assert_eq!(apply_profile(&mut io, &profile), 1);
+        for (depends, high) in [(true, 51.0), (false, 5.5)] {
+            profile.io_placement = Some(placement(depends, high));
+            let mut io = run_with(Runtime::Docker, Dimension::Io);
+            assert_eq!(apply_profile(&mut io, &profile), 0);
+            let b = &io.benchmarks[0];
+            assert_eq!(b.adjusted_median, None);
+            let why = b
+                .execution_environment
+                .not_adjustable
+                .as_deref()
+                .unwrap_or("");
+            assert!(why.contains("CPU 0 220 µs, CPU 1 152 µs"), "{why}");
+            assert!(why.contains("--cpuset"), "{why}");
+        }
+        // Another dimension is adjusted as before.
         let mut cpu = fixture_profile(Dimension::Cpu, 25.0, 20.0, 30.0, Verdict::Overhead);
-        cpu.io_placement = Some(placement(true));
+        cpu.io_placement = Some(placement(true, 51.0));
         let mut run = run_with(Runtime::Docker, Dimension::Cpu);
         assert_eq!(apply_profile(&mut run, &cpu), 1);
+    }
+
+    /// A mixture of runs over two CPUs whose IO differs by at most 2.5 % moves a ratio by
+    /// at most a factor 1.025 either way: the io interval (+1 … +3 %) becomes
+    /// 1.01 / 1.025 − 1 … 1.03 × 1.025 − 1, the estimate unchanged.
+    #[test]
+    fn io_results_are_adjusted_with_a_wider_interval_where_the_cpus_differ_a_little() {
+        let mut profile = fixture_profile(Dimension::Io, 2.0, 1.0, 3.0, Verdict::Overhead);
+        let mut plain = run_with(Runtime::Docker, Dimension::Io);
+        assert_eq!(apply_profile(&mut plain, &profile), 1);
+        profile.io_placement = Some(placement(true, 2.5));
+        let mut io = run_with(Runtime::Docker, Dimension::Io);
+        assert_eq!(apply_profile(&mut io, &profile), 1);
+        let (p, w) = (&plain.benchmarks[0], &io.benchmarks[0]);
+        assert_eq!(w.adjusted_median, p.adjusted_median);
+        let env = &w.execution_environment;
+        let low = (1.01 / 1.025 - 1.0) * 100.0;
+        let high = (1.03 * 1.025 - 1.0) * 100.0;
+        assert!(
+            (env.overhead_ci_low_pct.expect("low") - low).abs() < 1e-9,
+            "{env:?}"
+        );
+        assert!(
+            (env.overhead_ci_high_pct.expect("high") - high).abs() < 1e-9,
+            "{env:?}"
+        );
+        assert!(w.adjusted_ci_low < p.adjusted_ci_low && w.adjusted_ci_high > p.adjusted_ci_high);
+        // Where the CPUs are not shown to differ, the interval still takes their bound.
+        profile.io_placement = Some(placement(false, 2.5));
+        let mut io = run_with(Runtime::Docker, Dimension::Io);
+        assert_eq!(apply_profile(&mut io, &profile), 1);
+        assert_eq!(io.benchmarks[0].adjusted_ci_low, w.adjusted_ci_low);
     }
 
     #[test]

@@ -288,14 +288,15 @@ fn aa_calibrations_rarely_exclude_zero() {
 
 /// An IO command in a container that may run on any CPU, and in one pinned to CPU 0. On
 /// this project's machines the block device's interrupts go to one CPU and a 4 KiB
-/// `fdatasync` takes about 40 % longer on the other, so an unpinned IO result depends on
-/// where each run landed; calibrate measures that on the host and, where it holds, IO
-/// results are declined with the figures instead of adjusted by a ratio that does not
-/// transfer. Pinned to one CPU there is nothing to check and the result is adjusted.
+/// `fdatasync` has taken 40–65 % longer on the other, so an unpinned IO result depends on
+/// where each run landed; calibrate measures that on the host and, where the slowest CPU
+/// may be more than 5 % slower, IO results are declined with the figures instead of
+/// adjusted by a ratio that does not transfer; below that, the io interval is widened by
+/// the spread. Pinned to one CPU there is nothing to check and the result is adjusted.
 #[test]
-fn io_results_are_adjusted_only_where_io_latency_does_not_depend_on_the_cpu() {
+fn io_results_are_adjusted_only_where_io_latency_depends_little_on_the_cpu() {
     let Some((_turn, s)) = turn(
-        "io_results_are_adjusted_only_where_io_latency_does_not_depend_on_the_cpu",
+        "io_results_are_adjusted_only_where_io_latency_depends_little_on_the_cpu",
         true,
     ) else {
         return;
@@ -335,21 +336,48 @@ fn io_results_are_adjusted_only_where_io_latency_does_not_depend_on_the_cpu() {
             assert!(c["median"].as_f64().is_some_and(|m| m > 0.0), "{c}");
         }
         let low = placement["ci_low_pct"].as_f64().expect("an interval");
+        let high = placement["ci_high_pct"].as_f64().expect("an interval");
         let depends = placement["depends"].as_bool().expect("a decision");
         assert_eq!(depends, low > 1.0, "{placement}");
         let docker = run(&free);
         let env = &docker["execution_environment"];
-        if depends {
+        if high > 5.0 {
             assert!(docker["adjusted_median"].is_null(), "{docker}");
             let why = env["not_adjustable"].as_str().unwrap_or_default();
-            assert!(why.contains("depends on the CPU a run lands on"), "{env}");
+            assert!(why.contains("on the CPU a run lands on"), "{env}");
             assert!(
                 profile["notes"].to_string().contains("--cpuset"),
                 "{}",
                 profile["notes"]
             );
         } else {
+            // The interval the result was adjusted with is the profile's io interval
+            // widened by the spread's upper end either way.
             assert!(docker["adjusted_median"].is_f64(), "{docker}");
+            let io_of = |list: &str| {
+                profile[list]
+                    .as_array()
+                    .and_then(|d| d.iter().find(|d| d["dimension"] == "io"))
+                    .cloned()
+            };
+            let io = io_of("pooled")
+                .or_else(|| io_of("dimensions"))
+                .expect("an io dimension");
+            let f = 1.0 + high.max(0.0) / 100.0;
+            let pct = |v: &serde_json::Value| v.as_f64().expect("a percentage") / 100.0;
+            let (lo, hi) = (pct(&io["ci_low_pct"]), pct(&io["ci_high_pct"]));
+            let (used_lo, used_hi) = (
+                pct(&env["overhead_ci_low_pct"]),
+                pct(&env["overhead_ci_high_pct"]),
+            );
+            assert!(
+                (used_lo - ((1.0 + lo) / f - 1.0)).abs() < 1e-9,
+                "{env} {io}"
+            );
+            assert!(
+                (used_hi - ((1.0 + hi) * f - 1.0)).abs() < 1e-9,
+                "{env} {io}"
+            );
         }
         eprintln!("IO by CPU: {placement}");
     }

@@ -112,10 +112,22 @@ pub struct CpuFigure {
     pub runs: usize,
 }
 
+/// Above this bound on how much slower one CPU's IO is than another's (the upper end of
+/// the placement's 95 % interval, percent), IO results of a configuration whose runs may
+/// land on several CPUs are declined: an interval widened by more would say less than
+/// the remedy, pinning both sides to one CPU.
+pub const IO_SPREAD_LIMIT_PCT: f64 = 5.0;
+
 /// Whether the IO probe's figure depends on the CPU a run lands on, measured on the host
-/// pinned to each CPU the container may use (`calibench_calibrator::placement`). Where it
-/// does, the container's IO results are not adjusted: each run's time depends on where it
-/// ran, on both sides, and no ratio transfers.
+/// pinned to each CPU the container may use (`calibench_calibrator::placement`).
+///
+/// Each run of a command that may run on several CPUs takes its time from one of them,
+/// so each side's median lies between the CPUs' medians (the median of a mixture lies
+/// between its components' medians), and the container/host ratio of two such mixtures
+/// lies within a factor (1 + d) either way of the ratio measured on one CPU, d being how
+/// much slower the slowest CPU is. The IO ratio's interval is therefore widened by the
+/// upper end of d's interval ([`Self::widening_pct`]); beyond [`IO_SPREAD_LIMIT_PCT`] the
+/// configuration's IO results are not adjusted ([`Self::not_adjustable`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IoPlacement {
     pub probe: String,
@@ -124,14 +136,22 @@ pub struct IoPlacement {
     pub spread_pct: f64,
     pub ci_low_pct: f64,
     pub ci_high_pct: f64,
-    /// The interval lies above the ±1 % equivalence band.
+    /// The interval lies above the ±1 % equivalence band: the CPUs are shown to differ.
+    /// Kept as decided when measured (the band may change; a stored profile keeps its
+    /// verdict).
     pub depends: bool,
 }
 
 impl IoPlacement {
+    /// By how much (percent) the IO ratio's interval is widened either way for runs that
+    /// may land on any of the CPUs compared; `None` when the spread is too large to adjust.
+    pub fn widening_pct(&self) -> Option<f64> {
+        (self.ci_high_pct <= IO_SPREAD_LIMIT_PCT).then_some(self.ci_high_pct.max(0.0))
+    }
+
     /// Why a container IO result of this configuration is not adjusted, when it is not.
     pub fn not_adjustable(&self) -> Option<String> {
-        if !self.depends {
+        if self.widening_pct().is_some() {
             return None;
         }
         let figures: Vec<String> = self
@@ -140,7 +160,8 @@ impl IoPlacement {
             .map(|c| format!("CPU {} {:.0} µs", c.cpu, c.median * 1e6))
             .collect();
         Some(format!(
-            "IO latency on this machine depends on the CPU a run lands on ({}: {}; the slowest {:+.1} %, 95 % CI {:+.1} … {:+.1}), and this container's runs may land on any of them: each run's time depends on where it ran, so no ratio adjusts it; pin both sides with --cpuset to one CPU to adjust IO results",
+            "IO latency on this machine {} on the CPU a run lands on ({}: {}; the slowest {:+.1} %, 95 % CI {:+.1} … {:+.1}, beyond the {IO_SPREAD_LIMIT_PCT} % an interval is widened for), and this container's runs may land on any of them: each run's time depends on where it ran, so no ratio adjusts it; pin both sides with --cpuset to one CPU to adjust IO results",
+            if self.depends { "depends" } else { "may depend" },
             self.probe,
             figures.join(", "),
             self.spread_pct,
@@ -242,6 +263,15 @@ impl CalibrationProfile {
     pub fn declines(&self, dimension: Dimension) -> Option<String> {
         match dimension {
             Dimension::Io => self.io_placement.as_ref()?.not_adjustable(),
+            _ => None,
+        }
+    }
+
+    /// By how much (percent) the interval of `dimension`'s ratio is widened either way
+    /// when results are adjusted: IO runs that may land on CPUs whose IO differs.
+    pub fn widening_pct(&self, dimension: Dimension) -> Option<f64> {
+        match dimension {
+            Dimension::Io => self.io_placement.as_ref()?.widening_pct(),
             _ => None,
         }
     }

@@ -118,6 +118,11 @@ pub fn calibrate(
                     notes.push(format!(
                         "IO results of this configuration are not adjusted: {reason}"
                     ));
+                } else if let Some(pct) = p.widening_pct().filter(|w| *w > 0.0) {
+                    notes.push(format!(
+                        "IO latency differs by up to {pct:.1} % between the CPUs this container may use ({} slowest {:+.1} %): the io ratio's interval is widened by that much either way when results are adjusted",
+                        p.probe, p.spread_pct
+                    ));
                 }
                 io_placement = Some(p);
             }
