@@ -107,7 +107,11 @@ for name, sides in by.items():
         lo, hi = d["adjusted_ci_low"], d["adjusted_ci_high"]
         covers = "yes" if lo <= hm <= hi else "no"
         off = (adj / hm - 1) * 100
-        print(f"| {cfg} | {name} | {ms(hm)} | {ms(dm)} | {ms(adj)} ({ms(lo)}–{ms(hi)}) | {covers} | {off:+.1f} % |")
+        env = d["execution_environment"]
+        share = env.get("io_share")
+        mix = f"; {share * 100:.0f} % off CPU" if share is not None else ""
+        ratio = f", ratio {env['overhead_pct']:+.2f} % ({env['overhead_ci_low_pct']:+.1f}…{env['overhead_ci_high_pct']:+.1f}{mix})"
+        print(f"| {cfg} | {name} | {ms(hm)} | {ms(dm)} | {ms(adj)} ({ms(lo)}–{ms(hi)}){ratio} | {covers} | {off:+.1f} % |")
     else:
         print(f"| {cfg} | {name} | {ms(hm)} | {ms(dm)} | not adjustable: {why or 'no profile for ' + d['dimension']} | | |")
 # Under a CPU quota: the throttled runs' CPU time against the host's, and the quota's
@@ -138,7 +142,10 @@ adj = "; ".join(f"{k} {pct(v)} over {v['calibrations']}, τ {v['between_sd_pct']
 place = prof.get("io_placement")
 if place:
     cpus = ", ".join(f"CPU {c['cpu']} {c['median'] * 1e6:.0f} µs" for c in place["cpus"])
-    own += f"; io by CPU: {cpus}, {place['spread_pct']:+.1f} % ({place['ci_low_pct']:+.1f}…{place['ci_high_pct']:+.1f}){', io not adjusted' if place['ci_high_pct'] > 5 else ', io interval widened by ' + format(max(place['ci_high_pct'], 0), '.1f') + ' %'}"
+    # Whether the spread declined the IO results, as the run decided it.
+    declined = any("on the CPU a run lands on" in (b["execution_environment"].get("not_adjustable") or "")
+                   for b in run["benchmarks"] if b["runtime"] == "docker")
+    own += f"; io by CPU: {cpus}, {place['spread_pct']:+.1f} % ({place['ci_low_pct']:+.1f}…{place['ci_high_pct']:+.1f}){', io not adjusted' if declined else ', io interval widened by ' + format(max(place['ci_high_pct'], 0), '.1f') + ' %'}"
 print(f"| {cfg} | profile | newest: {own} | adjusts with: {adj or 'the newest alone'} | | | |")
 PY
 done | { echo "| config | program | host ms | container ms | adjusted ms (95 % CI) | CI covers host | adjusted/host − 1 |"; echo "| --- | --- | ---: | ---: | --- | --- | ---: |"; cat; }

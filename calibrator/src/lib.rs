@@ -14,6 +14,7 @@ pub mod error;
 pub mod limits;
 pub mod median_ci;
 pub mod median_ratio;
+pub mod mixture;
 pub mod overhead;
 pub mod paired;
 pub mod placement;
@@ -35,6 +36,7 @@ pub use error::StatsError;
 pub use limits::{limit_free, LimitFree, LimitedRun};
 pub use median_ci::median_ci;
 pub use median_ratio::paired_median_overhead;
+pub use mixture::mixed;
 pub use overhead::{
     adjust, paired_overhead, pairs_needed, verdict, Adjusted, Overhead, OverheadInterval, Verdict,
 };

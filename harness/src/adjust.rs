@@ -5,12 +5,14 @@
 //! median is divided by (1 + that effect); then by (1 + the containerisation overhead of
 //! their dimension). Each division widens the interval by its factor's uncertainty; IO
 //! runs that may land on CPUs whose IO differs widen it by that spread too
-//! (`calibench_results::IoPlacement`). Service results (the network dimension) instead lose the
+//! (`calibench_results::IoPlacement`). An IO program's own start and computation are CPU
+//! work: its time off CPU takes the io ratio and the rest the cpu ratio, with an interval
+//! spanning both (`calibench_calibrator::mixture`). Service results (the network dimension) instead lose the
 //! time their network path adds to a request (`crate::calibrate` explains why that cost
 //! is additive). Raw values are never altered.
 
 use calibench_calibrator::{
-    adjust, limit_free, median, median_ci, Adjusted, Dimension, LimitFree, LimitedRun,
+    adjust, limit_free, median, median_ci, mixed, Adjusted, Dimension, LimitFree, LimitedRun,
     OverheadInterval, CONFIDENCE,
 };
 use calibench_results::{
@@ -48,6 +50,51 @@ fn limited_runs(b: &BenchmarkResult) -> Option<Vec<LimitedRun>> {
             })
             .collect(),
     )
+}
+
+/// The share of the runs' time spent off CPU (waiting on IO), median over the runs: per
+/// run, 1 − (user + system CPU) / (wall − throttled), clamped to 0…1 (work on two CPUs
+/// spends more CPU than wall time). `None` without per-run wall and CPU times.
+fn off_cpu_share(b: &BenchmarkResult) -> Option<f64> {
+    let u = &b.usage;
+    let n = u.wall_s.len();
+    if n == 0 || u.user_s.len() != n || u.system_s.len() != n {
+        return None;
+    }
+    let shares: Vec<f64> = (0..n)
+        .map(|i| {
+            let throttled = u
+                .cgroup
+                .get(i)
+                .and_then(|c| c.throttled_ns)
+                .map_or(0.0, |ns| ns as f64 / 1e9);
+            let on_cpu = (u.wall_s[i] - throttled).max(f64::MIN_POSITIVE);
+            (1.0 - (u.user_s[i] + u.system_s[i]) / on_cpu).clamp(0.0, 1.0)
+        })
+        .collect();
+    median(&shares).ok()
+}
+
+/// The ratio that adjusts `b` and, for IO work beside a CPU figure, the share of its time
+/// spent off CPU that weighted the io ratio against the cpu ratio: an IO-bound program's
+/// own start and computation are CPU work (`calibench_calibrator::mixture`). Without the
+/// profile's cpu dimension the io ratio adjusts the whole.
+fn ratio_for(
+    b: &BenchmarkResult,
+    own: &DimensionOverhead,
+    profile: &CalibrationProfile,
+) -> (OverheadInterval, Option<f64>) {
+    let own = interval(own);
+    if b.dimension != Dimension::Io {
+        return (own, None);
+    }
+    match profile.adjusting(Dimension::Cpu) {
+        Some(cpu) => {
+            let share = off_cpu_share(b);
+            (mixed(own, interval(&cpu), share.unwrap_or(1.0)), share)
+        }
+        None => (own, None),
+    }
 }
 
 /// Whether each sample is its run's wall time (commands; probes report their own figure).
@@ -126,15 +173,18 @@ pub fn apply_profile(run: &mut RunReport, profile: &CalibrationProfile) -> usize
             ),
             None => Ok(measured),
         };
-        let result = unquota.and_then(|u| adjust(u.median, u.ci_low, u.ci_high, interval(&d)));
+        let (ratio, io_share) = ratio_for(b, &d, profile);
+        let result = unquota.and_then(|u| adjust(u.median, u.ci_low, u.ci_high, ratio));
         if let Ok(a) = result {
             b.adjusted_median = Some(a.median);
             b.adjusted_ci_low = Some(a.ci_low);
             b.adjusted_ci_high = Some(a.ci_high);
-            b.execution_environment.overhead_pct = Some(d.overhead_pct);
-            b.execution_environment.overhead_ci_low_pct = Some(d.ci_low_pct);
-            b.execution_environment.overhead_ci_high_pct = Some(d.ci_high_pct);
-            b.execution_environment.throttled_removed_s = throttled_removed_s;
+            let env = &mut b.execution_environment;
+            env.overhead_pct = Some(ratio.estimate * 100.0);
+            env.overhead_ci_low_pct = Some(ratio.low * 100.0);
+            env.overhead_ci_high_pct = Some(ratio.high * 100.0);
+            env.throttled_removed_s = throttled_removed_s;
+            env.io_share = io_share;
             adjusted += 1;
         }
     }
@@ -310,6 +360,46 @@ mod tests {
         let mut io = run_with(Runtime::Docker, Dimension::Io);
         assert_eq!(apply_profile(&mut io, &profile), 1);
         assert_eq!(io.benchmarks[0].adjusted_ci_low, w.adjusted_ci_low);
+    }
+
+    /// An IO program that waits on its writes for three quarters of each run and computes
+    /// for the rest: io +2 % (+1…+3) on the waiting, cpu 0 % (−4…+1) on the computing,
+    /// +1.5 % on the whole, with an interval from −4 to +3 %.
+    #[test]
+    fn io_work_takes_the_cpu_ratio_for_its_time_on_cpu() {
+        let mut profile = fixture_profile(Dimension::Io, 2.0, 1.0, 3.0, Verdict::Overhead);
+        let mut cpu = profile.dimensions[0].clone();
+        (
+            cpu.dimension,
+            cpu.overhead_pct,
+            cpu.ci_low_pct,
+            cpu.ci_high_pct,
+        ) = (Dimension::Cpu, 0.0, -4.0, 1.0);
+        let mut run = run_with(Runtime::Docker, Dimension::Io);
+        let b = &mut run.benchmarks[0];
+        b.usage.wall_s = b.samples.clone();
+        b.usage.user_s = b.samples.iter().map(|w| w * 0.2).collect();
+        b.usage.system_s = b.samples.iter().map(|w| w * 0.05).collect();
+        let mut io_only = run.clone();
+        assert_eq!(apply_profile(&mut io_only, &profile), 1);
+        let only = &io_only.benchmarks[0];
+        assert_eq!(only.execution_environment.io_share, None);
+        assert_eq!(only.execution_environment.overhead_pct, Some(2.0));
+
+        profile.dimensions.push(cpu);
+        assert_eq!(apply_profile(&mut run, &profile), 1);
+        let b = &run.benchmarks[0];
+        let env = &b.execution_environment;
+        let share = env.io_share.expect("share");
+        assert!((share - 0.75).abs() < 1e-9, "{share}");
+        let close = |v: Option<f64>, want: f64| (v.expect("set") - want).abs() < 1e-9;
+        assert!(close(env.overhead_pct, 1.5), "{env:?}");
+        assert!(close(env.overhead_ci_low_pct, -4.0), "{env:?}");
+        assert!(close(env.overhead_ci_high_pct, 3.0), "{env:?}");
+        let m = b.median.expect("median");
+        assert!(close(b.adjusted_median, m / 1.015));
+        // The hull is wider than the io interval on the side the cpu ratio reaches.
+        assert!(b.adjusted_ci_high > only.adjusted_ci_high);
     }
 
     #[test]

@@ -381,17 +381,48 @@ fn io_results_are_adjusted_only_where_io_latency_depends_little_on_the_cpu() {
         }
         eprintln!("IO by CPU: {placement}");
     }
+    // Pinned, with the cpu dimension beside io: the program's time off CPU takes the io
+    // ratio, the rest the cpu ratio, and the interval spans both dimensions' intervals.
     let pinned = ["--cpuset", "0"];
     let (profile, _) = calibrate(
         &s,
-        &[&["--dimensions", "io", "--max-time", "20s"][..], &pinned].concat(),
+        &[
+            &["--dimensions", "cpu,io", "--max-time", "20s"][..],
+            &pinned,
+        ]
+        .concat(),
     );
     assert!(profile.get("io_placement").is_none(), "{profile}");
     let docker = run(&pinned);
+    let env = &docker["execution_environment"];
     assert!(docker["adjusted_median"].is_f64(), "{docker}");
+    assert!(env["not_adjustable"].is_null(), "{docker}");
+    let dim = |name: &str| {
+        let d = profile["dimensions"]
+            .as_array()
+            .and_then(|d| d.iter().find(|d| d["dimension"] == name))
+            .unwrap_or_else(|| panic!("no {name} dimension: {profile}"));
+        ["overhead_pct", "ci_low_pct", "ci_high_pct"].map(|k| d[k].as_f64().expect(k))
+    };
+    let (io, cpu) = (dim("io"), dim("cpu"));
+    let share = env["io_share"].as_f64().expect("the share off CPU");
+    assert!((0.0..=1.0).contains(&share), "{env}");
+    let used = [
+        "overhead_pct",
+        "overhead_ci_low_pct",
+        "overhead_ci_high_pct",
+    ]
+    .map(|k| env[k].as_f64().expect(k));
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
     assert!(
-        docker["execution_environment"]["not_adjustable"].is_null(),
-        "{docker}"
+        close(used[0], share * io[0] + (1.0 - share) * cpu[0]),
+        "{env}"
+    );
+    assert!(close(used[1], io[1].min(cpu[1])), "{env} {profile}");
+    assert!(close(used[2], io[2].max(cpu[2])), "{env} {profile}");
+    eprintln!(
+        "dd with oflag=dsync: {:.0} % of its time off CPU",
+        share * 100.0
     );
 }
 

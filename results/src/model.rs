@@ -190,6 +190,13 @@ pub struct ExecutionEnvironment {
     /// after the throttled time and before the overhead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quota_effect: Option<PairedRatio>,
+    /// IO results adjusted by their work's mixture of IO and CPU work: the share of the
+    /// container runs' time off CPU (median over the runs, 0…1). `overhead_pct` weights
+    /// the io ratio by it and the cpu ratio by the rest; its interval spans both
+    /// dimensions' intervals, within which the ratio lies whatever the share
+    /// (`calibench_calibrator::mixture`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub io_share: Option<f64>,
 }
 
 /// Container against host over paired, interleaved rounds (ABBA): the geometric mean of
@@ -222,6 +229,7 @@ impl ExecutionEnvironment {
             network_added_us: None,
             throttled_removed_s: None,
             quota_effect: None,
+            io_share: None,
         }
     }
 }

@@ -320,7 +320,6 @@ impl Executor for DockerExecutor {
         twin_removed?;
         Ok(ExecutionEnvironment {
             runtime: Runtime::Docker,
-            pinned_cpus: self.spec.cpuset.as_ref().map(|c| c.as_str().to_string()),
             container_id: Some(id),
             image: Some(self.factory.image.clone()),
             image_id: inspected
@@ -329,19 +328,12 @@ impl Executor for DockerExecutor {
                 .or_else(|| Some(self.image_id.clone())),
             engine_version: Some(self.factory.engine.facts.engine_version.clone()),
             limits: inspected.host_config.as_ref().map(applied_limits),
-            cgroup: None,
-            overhead_pct: None,
-            overhead_ci_low_pct: None,
-            overhead_ci_high_pct: None,
-            paired_with_host: None,
-            not_adjustable: None,
             service: service
                 .and_then(Result::ok)
                 .zip(spec_of(bench))
                 .map(|(run, spec)| run.report(spec)),
-            network_added_us: None,
-            throttled_removed_s: None,
             quota_effect,
+            ..ExecutionEnvironment::host(self.spec.cpuset.as_ref().map(|c| c.as_str().to_string()))
         })
     }
 }

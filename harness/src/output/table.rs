@@ -142,12 +142,18 @@ fn adjusted_line(b: &BenchmarkResult) -> Option<String> {
         (Some(lo), Some(hi)) => format!(" (95% CI {} – {})", q(lo), q(hi)),
         _ => String::new(),
     };
+    let mixture = env.io_share.map_or(String::new(), |share| {
+        format!(
+            "; io on the {:.0} % of the time off CPU, cpu on the rest",
+            share * 100.0
+        )
+    });
     let overhead = match (
         env.overhead_pct,
         env.overhead_ci_low_pct,
         env.overhead_ci_high_pct,
     ) {
-        (Some(o), Some(lo), Some(hi)) => format!("{} ({lo:+.1}…{hi:+.1})", percent(o)),
+        (Some(o), Some(lo), Some(hi)) => format!("{} ({lo:+.1}…{hi:+.1}{mixture})", percent(o)),
         (Some(o), _, _) => percent(o),
         _ => "-".into(),
     };
@@ -258,6 +264,16 @@ mod tests {
             ci_high_pct: 3.0,
         });
         run.benchmarks.push(docker);
+        // An IO program adjusted by the io ratio for its time off CPU, cpu for the rest.
+        let mut fio = fixture_result("fio", Runtime::Docker, vec![0.30, 0.31, 0.32]);
+        fio.execution_environment.runtime = Runtime::Docker;
+        fio.adjusted_median = Some(0.308);
+        fio.adjusted_ci_low = Some(0.29);
+        fio.adjusted_ci_high = Some(0.33);
+        let env = &mut fio.execution_environment;
+        (env.overhead_pct, env.overhead_ci_low_pct) = (Some(0.6), Some(-3.0));
+        (env.overhead_ci_high_pct, env.io_share) = (Some(5.7), Some(0.54));
+        run.benchmarks.push(fio);
         let mut failed = fixture_result("crash", Runtime::Host, vec![]);
         failed.status = Status::Failed;
         failed.failure = Some("exit status 3: stderr tail".into());
