@@ -1,6 +1,6 @@
 //! IO probes in a chosen directory: 4 KiB write + fdatasync latency, appended to a new
-//! file, over a written-out one and into a preallocated one, and a sequential write then read with the page
-//! cache dropped for the file in between.
+//! file, over a written-out one and into a preallocated one, and a sequential write then
+//! read with the page cache dropped for the file in between.
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
