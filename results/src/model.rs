@@ -134,6 +134,11 @@ pub struct CgroupUsage {
 }
 
 impl CgroupUsage {
+    /// Seconds the CPU quota held the work back (0 where not counted).
+    pub fn throttled_s(&self) -> f64 {
+        self.throttled_ns.unwrap_or(0) as f64 / 1e9
+    }
+
     /// Whether the memory limit made the work reclaim (usage hit the limit) or stall on
     /// memory. Major faults alone are not evidence: a cold page cache faults without any
     /// limit; they are recorded for the reader.

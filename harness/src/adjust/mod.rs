@@ -16,7 +16,7 @@ use calibench_calibrator::{
     OverheadInterval, CONFIDENCE,
 };
 use calibench_results::{
-    BenchmarkResult, CalibrationProfile, DimensionOverhead, RunReport, Runtime, Status,
+    BenchmarkResult, CalibrationProfile, CgroupUsage, DimensionOverhead, RunReport, Runtime, Status,
 };
 
 mod network;
@@ -46,7 +46,7 @@ fn limited_runs(b: &BenchmarkResult) -> Option<Vec<LimitedRun>> {
             .map(|(i, c)| LimitedRun {
                 value: b.samples[i],
                 wall_s: wall[i],
-                throttled_s: c.throttled_ns.unwrap_or(0) as f64 / 1e9,
+                throttled_s: c.throttled_s(),
                 cpu_s: c.cpu_usage_ns.unwrap_or(0) as f64 / 1e9,
                 memory_pressed: c.memory_pressed(),
             })
@@ -65,11 +65,7 @@ fn off_cpu_share(b: &BenchmarkResult) -> Option<f64> {
     }
     let shares: Vec<f64> = (0..n)
         .map(|i| {
-            let throttled = u
-                .cgroup
-                .get(i)
-                .and_then(|c| c.throttled_ns)
-                .map_or(0.0, |ns| ns as f64 / 1e9);
+            let throttled = u.cgroup.get(i).map_or(0.0, CgroupUsage::throttled_s);
             let on_cpu = (u.wall_s[i] - throttled).max(f64::MIN_POSITIVE);
             (1.0 - (u.user_s[i] + u.system_s[i]) / on_cpu).clamp(0.0, 1.0)
         })
@@ -200,7 +196,6 @@ pub fn apply_profile(run: &mut RunReport, profile: &CalibrationProfile) -> usize
 mod tests {
     use calibench_calibrator::{Dimension, Verdict};
     use calibench_results::testing::{fixture_profile, fixture_result, fixture_run};
-    use calibench_results::CgroupUsage;
 
     use super::*;
 
