@@ -215,9 +215,16 @@ pub struct PairedRatio {
 }
 
 impl ExecutionEnvironment {
+    /// A run on the host, nothing measured about it yet.
     pub fn host(pinned_cpus: Option<String>) -> Self {
+        Self::bare(Runtime::Host, pinned_cpus)
+    }
+
+    /// A run on `runtime` with only its pinning known: every other field empty, for the
+    /// executor to fill in.
+    pub fn bare(runtime: Runtime, pinned_cpus: Option<String>) -> Self {
         Self {
-            runtime: Runtime::Host,
+            runtime,
             pinned_cpus,
             container_id: None,
             image: None,

@@ -183,6 +183,11 @@ impl DockerExecutor {
     }
 
     /// Why the container stopped answering, when the engine knows (the OOM killer).
+    /// The CPUs the container is pinned to, as the environment records them.
+    fn pinned_cpus(&self) -> Option<String> {
+        self.spec.cpuset.as_ref().map(|c| c.as_str().to_string())
+    }
+
     fn died_because(&self, id: &str) -> Option<String> {
         let inspected = self
             .handle
@@ -295,10 +300,7 @@ impl Executor for DockerExecutor {
         });
         if let (Some(Err(_)), None) = (&service, &self.container) {
             // The server exited at once and its container is gone already.
-            let mut env = ExecutionEnvironment::host(
-                self.spec.cpuset.as_ref().map(|c| c.as_str().to_string()),
-            );
-            env.runtime = Runtime::Docker;
+            let mut env = ExecutionEnvironment::bare(Runtime::Docker, self.pinned_cpus());
             env.image = Some(self.factory.image.clone());
             env.engine_version = Some(self.factory.engine.facts.engine_version.clone());
             return Ok(env);
@@ -319,7 +321,6 @@ impl Executor for DockerExecutor {
         removed.map_err(|e| ExecutorError::new(format!("removing container {id} failed: {e}")))?;
         twin_removed?;
         Ok(ExecutionEnvironment {
-            runtime: Runtime::Docker,
             container_id: Some(id),
             image: Some(self.factory.image.clone()),
             image_id: inspected
@@ -333,7 +334,7 @@ impl Executor for DockerExecutor {
                 .zip(spec_of(bench))
                 .map(|(run, spec)| run.report(spec)),
             quota_effect,
-            ..ExecutionEnvironment::host(self.spec.cpuset.as_ref().map(|c| c.as_str().to_string()))
+            ..ExecutionEnvironment::bare(Runtime::Docker, self.pinned_cpus())
         })
     }
 }
