@@ -24,27 +24,8 @@
 
 use calibench_calibrator::{predict, verdict, LogEstimate, OverheadInterval, Verdict, CONFIDENCE};
 use calibench_results::{DimensionOverhead, ProbeOverhead};
-use calibench_suites::{Dimension, ProbeKind};
 
-use super::probes::{is_representative, CalibrationProbe, Variant};
-
-/// Whether `probe` belongs to the family of work whose prediction adjusts its dimension:
-/// the CPU probes, and the synced small writes in the work directory. Other IO probes
-/// measure other storage (the writable layer, a tmpfs) or throughput, and are reported
-/// on their own.
-fn family_member(probe: &CalibrationProbe) -> bool {
-    match probe.dimension() {
-        Dimension::Cpu => true,
-        Dimension::Io => {
-            probe.variant == Variant::Default
-                && matches!(
-                    probe.kind,
-                    ProbeKind::IoFsync | ProbeKind::IoOverwrite | ProbeKind::IoPrealloc
-                )
-        }
-        _ => false,
-    }
-}
+use super::probes::{family_member, is_representative, CalibrationProbe};
 
 /// A probe's overhead on the log scale, its standard error read off its interval.
 fn log_estimate(r: &ProbeOverhead) -> Option<LogEstimate> {
@@ -112,7 +93,7 @@ pub fn dimension_overheads(
 #[cfg(test)]
 mod tests {
     use calibench_calibrator::StopReason;
-    use calibench_suites::ProbeKind;
+    use calibench_suites::{Dimension, ProbeKind};
 
     use super::super::probes::{catalogue, Variant};
     use super::*;

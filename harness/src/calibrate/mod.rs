@@ -21,7 +21,9 @@ use calibench_results::{
 use calibench_suites::Dimension;
 
 use self::error::CalibrationError;
-use self::probes::{catalogue, Variant};
+use self::probes::{
+    adjusts_results, catalogue, measuring_order, time_weight, Variant, REPORT_ONLY_ROUNDS,
+};
 use self::rounds::{run_rounds, Limits, Side};
 use self::sides::{session_name, ContainerSide, HostSide, QUOTA_FREE};
 use crate::docker::launch::ContainerFactory;
@@ -232,11 +234,19 @@ pub fn calibrate(
         max_rounds,
     };
     let outcome = (|| -> Result<(), CalibrationError> {
-        for (i, probe) in probes.iter().enumerate() {
+        let order = measuring_order(&probes);
+        for (k, &i) in order.iter().enumerate() {
+            let probe = &probes[i];
             let remaining = hard_deadline.saturating_duration_since(Instant::now());
-            let budget = remaining / (probes.len() - i) as u32;
+            let weights: u32 = order[k..].iter().map(|&j| time_weight(&probes[j])).sum();
+            let budget = remaining * time_weight(probe) / weights;
+            let max_rounds = if adjusts_results(probe) {
+                plan.max_rounds
+            } else {
+                plan.max_rounds.min(REPORT_ONLY_ROUNDS)
+            };
             let limits = Limits {
-                rule: rule(plan.max_rounds),
+                rule: rule(max_rounds),
                 budget,
                 hard_deadline,
             };
@@ -290,10 +300,13 @@ pub fn calibrate(
                 result.verdict,
                 result.stopped_by
             ));
-            results.push((probe.clone(), result));
+            results.push((i, probe.clone(), result));
         }
         Ok(())
     })();
+    // Reported in the catalogue's order, whatever the order of measuring.
+    results.sort_by_key(|(i, _, _)| *i);
+    let results: Vec<_> = results.into_iter().map(|(_, p, r)| (p, r)).collect();
     if let (Some(side), Some((factory, handle))) = (container_side.as_ref(), factory.as_ref()) {
         for id in side.sessions.values() {
             if let Err(e) = handle.block_on(factory.stop_session(id)) {

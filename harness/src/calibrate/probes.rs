@@ -123,6 +123,55 @@ pub fn is_representative(probe: &CalibrationProbe) -> bool {
     catalogue(&[probe.dimension()]).first() == Some(probe)
 }
 
+/// Whether `probe` belongs to the family of work whose prediction adjusts its dimension:
+/// the CPU probes, and the synced small writes in the work directory. Other IO probes
+/// measure other storage (the writable layer, a tmpfs) or throughput, and are reported
+/// on their own.
+pub fn family_member(probe: &CalibrationProbe) -> bool {
+    match probe.dimension() {
+        Dimension::Cpu => true,
+        Dimension::Io => {
+            probe.variant == Variant::Default
+                && matches!(
+                    probe.kind,
+                    ProbeKind::IoFsync | ProbeKind::IoOverwrite | ProbeKind::IoPrealloc
+                )
+        }
+        _ => false,
+    }
+}
+
+/// Whether `probe`'s figure adjusts container results: the representatives, and the
+/// members of a family whose prediction adjusts its dimension. The others are reported
+/// on their own.
+pub fn adjusts_results(probe: &CalibrationProbe) -> bool {
+    is_representative(probe) || family_member(probe)
+}
+
+/// Rounds at most for a probe that adjusts nothing: twice the minimum for an interval.
+pub const REPORT_ONLY_ROUNDS: usize = 20;
+
+/// A probe's weight in the split of the calibration's time: twice as much for one that
+/// adjusts results as for one reported on its own. With an even split of 90 s over
+/// `cpu,io`, the five probes reported on their own took five elevenths of it and the CPU
+/// probe got 14–17 rounds.
+pub fn time_weight(probe: &CalibrationProbe) -> u32 {
+    if adjusts_results(probe) {
+        2
+    } else {
+        1
+    }
+}
+
+/// The order `probes` are measured in, as indices: those that adjust results first, in
+/// the catalogue's order, then the others. A probe runs its minimum rounds even past its
+/// share of the time, so the last ones are the ones a tight `--max-time` squeezes.
+pub fn measuring_order(probes: &[CalibrationProbe]) -> Vec<usize> {
+    let (adjusting, report_only): (Vec<usize>, Vec<usize>) =
+        (0..probes.len()).partition(|&i| adjusts_results(&probes[i]));
+    adjusting.into_iter().chain(report_only).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,5 +187,36 @@ mod tests {
             .map(|p| p.label.as_str())
             .collect();
         assert_eq!(reps, vec!["cpu", "memory-triad", "io-fsync@bind", "spawn"]);
+    }
+
+    #[test]
+    fn probes_that_adjust_results_are_measured_first_with_twice_the_time() {
+        let probes = catalogue(&[Dimension::Cpu, Dimension::Io]);
+        let order: Vec<&str> = measuring_order(&probes)
+            .into_iter()
+            .map(|i| probes[i].label.as_str())
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "cpu",
+                "cpu-threads",
+                "cpu-sort",
+                "io-fsync@bind",
+                "io-overwrite@bind",
+                "io-prealloc@bind",
+                "io-fsync@layer",
+                "io-fsync@tmpfs",
+                "io-seq@bind",
+                "io-seq@layer",
+                "io-seq@tmpfs",
+            ]
+        );
+        let weights: u32 = probes.iter().map(time_weight).sum();
+        assert_eq!(weights, 6 * 2 + 5);
+        let all = catalogue(&Dimension::ALL);
+        let mut sorted = measuring_order(&all);
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..all.len()).collect::<Vec<_>>());
     }
 }
