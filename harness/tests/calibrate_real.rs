@@ -231,8 +231,12 @@ fn a_cpu_quota_stays_out_of_the_containerisation_ratio() {
     assert!(rounds >= 4, "{effect}");
     let run_id = run["run_id"].as_str().expect("run id");
     assert_eq!(common::containers_of_run(run_id), Vec::<String>::new());
+    // Unremoved, the quota would leave the adjusted value about twice the host's. How
+    // close it comes is the truth table's to measure (docs/truth.md); eight runs a side
+    // on a noisy machine put the two medians 20 % apart in a CI run on 2026-12-07, with
+    // the adjusted interval holding the host's median, so the bound here is 30 %.
     assert!(
-        (adjusted / h - 1.0).abs() < 0.15,
+        (adjusted / h - 1.0).abs() < 0.3,
         "adjusted {adjusted} against the host's {h}: {docker}"
     );
     let (pinned, _) = calibrate(
