@@ -80,7 +80,7 @@ fn cgroup_seen_inside(cpus: &str) -> serde_json::Value {
     let suite = s.suite(
         "cgroup.toml",
         &format!(
-            "[suite]\nname = \"cgroup\"\nwarmup = 0\nmin_runs = 1\ntime_budget = \"0s\"\n[[benchmark]]\nname = \"limits\"\ncommand = [\"sh\", \"-c\", \"'{}' probe cgroup > cgroup-$CALIBENCH_RUNTIME.json\"]\n",
+            "[suite]\nname = \"cgroup\"\nwarmup = 0\nmin_runs = 1\ntime_budget = \"0s\"\n[[benchmark]]\nname = \"limits\"\ncommand = [\"sh\", \"-c\", \"'{}' probe cgroup >> cgroup-$CALIBENCH_RUNTIME.jsonl\"]\n",
             bin.display()
         ),
     );
@@ -103,9 +103,21 @@ fn cgroup_seen_inside(cpus: &str) -> serde_json::Value {
         .output()
         .expect("calibench runs");
     expect_exit(&out, 0);
-    let text = std::fs::read_to_string(s.path().join("cgroup-docker.json"))
+    // Under a CPU quota the run's block also runs in a quota-free twin container (same
+    // image, cpuset and memory limit), which appends its own line: the limited
+    // container's facts are the line with a quota, where one was asked for.
+    let text = std::fs::read_to_string(s.path().join("cgroup-docker.jsonl"))
         .expect("the probe wrote its facts");
-    serde_json::from_str(&text).expect("cgroup facts are JSON")
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("cgroup facts are JSON"))
+        .collect();
+    lines
+        .iter()
+        .find(|f| !f["cpu_quota_us"].is_null())
+        .or(lines.first())
+        .cloned()
+        .expect("at least one line of facts")
 }
 
 #[test]
