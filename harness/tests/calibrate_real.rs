@@ -43,6 +43,18 @@ fn probe<'a>(profile: &'a serde_json::Value, name: &str) -> &'a serde_json::Valu
         .unwrap_or_else(|| panic!("probe {name} missing in {profile}"))
 }
 
+/// Whether a probe's interval reaches within `pct` % of no cost and its estimate lies
+/// within 10 %.
+fn near_no_cost(probe: &serde_json::Value, pct: f64) -> bool {
+    let get = |k: &str| {
+        probe[k]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{k} in {probe}"))
+    };
+    let (est, lo, hi) = (get("overhead_pct"), get("ci_low_pct"), get("ci_high_pct"));
+    lo < pct && hi > -pct && est.abs() < 10.0
+}
+
 #[test]
 fn every_dimension_gets_an_interval_within_the_time_limit() {
     let Some((_turn, s)) = turn(
@@ -178,13 +190,8 @@ fn a_cpu_quota_stays_out_of_the_containerisation_ratio() {
         "{}",
         quota["notes"]
     );
-    let pct = cpu["overhead_pct"].as_f64().expect("overhead");
-    let (lo, hi) = (
-        cpu["ci_low_pct"].as_f64().expect("low"),
-        cpu["ci_high_pct"].as_f64().expect("high"),
-    );
     assert!(
-        lo < 5.0 && hi > -5.0 && pct.abs() < 10.0,
+        near_no_cost(cpu, 5.0),
         "quota-free containerisation ratio: {cpu}"
     );
     // A single-threaded command under the same quota, beside the host: the quota about
@@ -246,15 +253,7 @@ fn a_cpu_quota_stays_out_of_the_containerisation_ratio() {
     // Pinning alone costs little: the interval reaches within 3 % of no cost (one
     // probe's estimate moved 10-20 % between 90 s calibrations in a noisy hour).
     let cpu = probe(&pinned, "cpu");
-    let pct = cpu["overhead_pct"].as_f64().expect("overhead");
-    let (lo, hi) = (
-        cpu["ci_low_pct"].as_f64().expect("low"),
-        cpu["ci_high_pct"].as_f64().expect("high"),
-    );
-    assert!(
-        lo < 3.0 && hi > -3.0 && pct.abs() < 10.0,
-        "pinning alone: {cpu}"
-    );
+    assert!(near_no_cost(cpu, 3.0), "pinning alone: {cpu}");
 }
 
 /// Host against host, twice. Each interval is a 95 % CI, so even a perfect method

@@ -182,12 +182,12 @@ impl DockerExecutor {
         })
     }
 
-    /// Why the container stopped answering, when the engine knows (the OOM killer).
     /// The CPUs the container is pinned to, as the environment records them.
     fn pinned_cpus(&self) -> Option<String> {
         self.spec.cpuset.as_ref().map(|c| c.as_str().to_string())
     }
 
+    /// Why the container stopped answering, when the engine knows (the OOM killer).
     fn died_because(&self, id: &str) -> Option<String> {
         let inspected = self
             .handle
