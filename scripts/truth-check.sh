@@ -5,11 +5,12 @@
 # programs on the host and in the container, interleaved, and prints per program: the
 # host median, the container median, the adjusted median with its 95 % CI, whether
 # that CI covers the host median and how far the adjusted value is from it, with that
-# ratio's interval including the host median's own (and whether it holds 0), or the
-# reason the value is not adjustable; under a CPU quota, the throttled runs' CPU time
-# against the host's and the quota's effect on the work measured against a quota-free
-# twin container. Installs sysbench and fio from Debian when
-# missing. Takes 4 to 8 minutes per configuration (two calibrations, pooled).
+# ratio's interval including the host median's own; the same ratio over the run's
+# paired rounds (calibench's `adjusted_vs_host`) and whether its interval holds 0; or
+# the reason the value is not adjustable; under a CPU quota, the throttled runs' CPU
+# time against the host's and the quota's effect on the work measured against a
+# quota-free twin container. Installs sysbench and fio from Debian when missing. Takes
+# 6 to 12 minutes per configuration (two calibrations, pooled; 20 runs a side or more).
 #
 #   bash scripts/truth-check.sh                 # all configurations
 #   CONFIGS="--cpuset 0" bash scripts/truth-check.sh
@@ -37,7 +38,7 @@ cat > truth.toml <<'TOML'
 [suite]
 name = "truth"
 warmup = 1
-min_runs = 12
+min_runs = 20
 max_runs = 60
 time_budget = "4s"
 timeout = "60s"
@@ -100,7 +101,7 @@ def ms(v): return "-" if v is None else f"{v*1e3:.1f}"
 for name, sides in by.items():
     h, d = sides.get("host"), sides.get("docker")
     if not h or not d or h["status"] != "ok" or d["status"] != "ok":
-        print(f"| {cfg} | {name} | failed | | | | | |"); continue
+        print(f"| {cfg} | {name} | failed | | | | | | |"); continue
     hm, dm = h["median"], d["median"]
     adj = d.get("adjusted_median")
     why = d["execution_environment"].get("not_adjustable")
@@ -117,10 +118,17 @@ for name, sides in by.items():
         down = math.hypot(math.log(adj / lo), math.log(h["ci_high"] / hm))
         up = math.hypot(math.log(hi / adj), math.log(hm / h["ci_low"]))
         r_lo, r_hi = (adj / hm) * math.exp(-down) - 1, (adj / hm) * math.exp(up) - 1
-        agrees = "yes" if r_lo <= 0 <= r_hi else "no"
-        print(f"| {cfg} | {name} | {ms(hm)} | {ms(dm)} | {ms(adj)} ({ms(lo)}–{ms(hi)}){ratio} | {covers} | {off:+.1f} % ({r_lo * 100:+.1f}…{r_hi * 100:+.1f}) | {agrees} |")
+        # The same ratio over the run's paired rounds (calibench's adjusted_vs_host):
+        # drift between the times the two sides' runs happened to take cancels.
+        p = env.get("adjusted_vs_host")
+        if p:
+            paired = f"{p['change_pct']:+.1f} % ({p['ci_low_pct']:+.1f}…{p['ci_high_pct']:+.1f}), {p['rounds']} rounds"
+            agrees = "yes" if p["ci_low_pct"] <= 0 <= p["ci_high_pct"] else "no"
+        else:
+            paired, agrees = "-", "-"
+        print(f"| {cfg} | {name} | {ms(hm)} | {ms(dm)} | {ms(adj)} ({ms(lo)}–{ms(hi)}){ratio} | {covers} | {off:+.1f} % ({r_lo * 100:+.1f}…{r_hi * 100:+.1f}) | {paired} | {agrees} |")
     else:
-        print(f"| {cfg} | {name} | {ms(hm)} | {ms(dm)} | not adjustable: {why or 'no profile for ' + d['dimension']} | | | |")
+        print(f"| {cfg} | {name} | {ms(hm)} | {ms(dm)} | not adjustable: {why or 'no profile for ' + d['dimension']} | | | | |")
 # Under a CPU quota: the throttled runs' CPU time against the host's, and the quota's
 # effect on the work as the run measured it against its quota-free twin container.
 def cpu_ms(b, cgroup):
@@ -142,7 +150,7 @@ for name, sides in by.items():
     if hc and dc:
         cost.append(f"{name} {dc:.1f} against {hc:.1f} ms ({(dc / hc - 1) * 100:+.1f} %{twin})")
 if cost:
-    print(f"| {cfg} | CPU time, throttled runs | " + "; ".join(cost) + " | | | | | |")
+    print(f"| {cfg} | CPU time, throttled runs | " + "; ".join(cost) + " | | | | | | |")
 def pct(v): return f"{v['overhead_pct']:+.2f} % ({v['ci_low_pct']:+.2f}…{v['ci_high_pct']:+.2f})"
 own = "; ".join(f"{k} {pct(v)}" for k, v in dims.items())
 adj = "; ".join(f"{k} {pct(v)} over {v['calibrations']}, τ {v['between_sd_pct']:.2f} %" for k, v in pooled.items())
@@ -153,6 +161,6 @@ if place:
     declined = any("on the CPU a run lands on" in (b["execution_environment"].get("not_adjustable") or "")
                    for b in run["benchmarks"] if b["runtime"] == "docker")
     own += f"; io by CPU: {cpus}, {place['spread_pct']:+.1f} % ({place['ci_low_pct']:+.1f}…{place['ci_high_pct']:+.1f}){', io not adjusted' if declined else ', io interval widened by ' + format(max(place['ci_high_pct'], 0), '.1f') + ' %'}"
-print(f"| {cfg} | profile | newest: {own} | adjusts with: {adj or 'the newest alone'} | | | | |")
+print(f"| {cfg} | profile | newest: {own} | adjusts with: {adj or 'the newest alone'} | | | | | |")
 PY
-done | { echo "| config | program | host ms | container ms | adjusted ms (95 % CI) | CI covers host | adjusted/host − 1 (95 % CI, both sides) | agrees |"; echo "| --- | --- | ---: | ---: | --- | --- | ---: | --- |"; cat; }
+done | { echo "| config | program | host ms | container ms | adjusted ms (95 % CI) | CI covers host | adjusted/host − 1, medians (95 % CI, both sides) | adjusted against host, paired rounds (95 % CI) | agrees |"; echo "| --- | --- | ---: | ---: | --- | --- | ---: | ---: | --- |"; cat; }

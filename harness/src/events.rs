@@ -21,6 +21,9 @@ pub struct Measurement {
     /// Wall seconds of each measured run, beside `sample_cgroup`.
     #[serde(default)]
     pub sample_wall_s: Vec<f64>,
+    /// The round each measured run belongs to (interleaved runs).
+    #[serde(default)]
+    pub sample_round: Vec<u32>,
 }
 
 /// A step of the run.

@@ -260,5 +260,25 @@ mod tests {
             "{paired:?}"
         );
         assert!(report.benchmarks.iter().all(|b| b.n >= 40));
+        // Each run carries its round: in the first eight rounds, both sides' blocks of
+        // the log, numbered 0 to 7.
+        for b in &report.benchmarks {
+            assert_eq!(b.usage.round.len(), b.n, "{:?}", b.runtime);
+            assert!(b.usage.round.windows(2).all(|w| w[0] <= w[1]));
+            let mut expected = Vec::new();
+            for (r, round) in rounds.iter().enumerate() {
+                let (_, count) = round
+                    .iter()
+                    .find(|(rt, _)| *rt == b.runtime)
+                    .expect("a block of each side");
+                expected.extend(std::iter::repeat_n(r as u32, *count));
+            }
+            assert_eq!(
+                b.usage.round[..expected.len()],
+                expected[..],
+                "{:?}",
+                b.runtime
+            );
+        }
     }
 }

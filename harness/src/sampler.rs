@@ -87,9 +87,11 @@ impl SideState {
             .is_ok_and(|ci| ci.estimate > 0.0 && ci.half_width() / ci.estimate <= target)
     }
 
+    /// Records a block's runs; `round` numbers them where sides are paired.
     fn take(
         &mut self,
         block: Block,
+        round: Option<u32>,
         bench: &Benchmark,
         runtime: Runtime,
         sink: &mut dyn EventSink,
@@ -98,6 +100,7 @@ impl SideState {
         for sample in &block.samples {
             self.spent += sample.wall_s;
             self.m.samples.push(sample.value);
+            self.m.sample_round.extend(round);
             self.m.user_s.push(sample.user_s);
             self.m.system_s.push(sample.system_s);
             self.m.max_rss_kib = Some(self.m.max_rss_kib.unwrap_or(0).max(sample.max_rss_kib));
@@ -288,7 +291,7 @@ fn interleave(
             state.launched += s.warmup as usize;
             walls.push(block.wall_s / f64::from(s.warmup));
             let runtime = e.runtime();
-            state.take(block, bench, runtime, sink);
+            state.take(block, None, bench, runtime, sink);
         }
     }
     let mut rounds = Vec::new();
@@ -338,7 +341,8 @@ fn interleave(
                 }
             }
             let runtime = executors[i].runtime();
-            states[i].take(block, bench, runtime, sink);
+            let paired = (n > 1).then_some(rounds.len() as u32);
+            states[i].take(block, paired, bench, runtime, sink);
         }
         rounds.push(round);
     }

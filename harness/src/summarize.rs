@@ -32,6 +32,7 @@ pub fn build_result(
         max_rss_kib: m.max_rss_kib,
         cgroup: m.sample_cgroup,
         wall_s: m.sample_wall_s,
+        round: m.sample_round,
     };
     result
 }

@@ -246,6 +246,23 @@ fn a_cpu_quota_stays_out_of_the_containerisation_ratio() {
         (adjusted / h - 1.0).abs() < 0.3,
         "adjusted {adjusted} against the host's {h}: {docker}"
     );
+    // The same question in the run's paired rounds: every run carries its round, and
+    // the adjusted value against the host round by round leaves the quota out too.
+    for side in [&host, &docker] {
+        let rounds = side["usage"]["round"].as_array().map_or(0, Vec::len);
+        assert_eq!(Some(rounds as u64), side["n"].as_u64(), "{side}");
+    }
+    let paired = &docker["execution_environment"]["adjusted_vs_host"];
+    let (Some(change), Some(lo), Some(hi)) = (
+        paired["change_pct"].as_f64(),
+        paired["ci_low_pct"].as_f64(),
+        paired["ci_high_pct"].as_f64(),
+    ) else {
+        panic!("no paired adjusted figure: {docker}");
+    };
+    assert!(paired["rounds"].as_u64().unwrap_or(0) >= 4, "{paired}");
+    assert!(lo <= change && change <= hi, "{paired}");
+    assert!(change.abs() < 30.0, "{paired}");
     let (pinned, _) = calibrate(
         &s,
         &["--dimensions", "cpu", "--max-time", "45s", "--cpuset", "0"],

@@ -170,6 +170,11 @@ pub struct ExecutionEnvironment {
     /// Docker results of an interleaved run: container against host over paired rounds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paired_with_host: Option<PairedRatio>,
+    /// Adjusted docker results of an interleaved run: the adjusted value against the
+    /// host over the same paired rounds, so whether the profile holds for this work is
+    /// read where drift between rounds cancels (`crate::PairedRatio`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adjusted_vs_host: Option<PairedRatio>,
     /// Why no adjusted value is given although a profile matched (e.g. the work
     /// reclaimed memory under the limit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -236,6 +241,7 @@ impl ExecutionEnvironment {
             overhead_ci_low_pct: None,
             overhead_ci_high_pct: None,
             paired_with_host: None,
+            adjusted_vs_host: None,
             not_adjustable: None,
             service: None,
             network_added_us: None,
@@ -286,6 +292,10 @@ pub struct ProcessUsage {
     /// Wall seconds of each measured run, beside `cgroup` (docker results).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub wall_s: Vec<f64>,
+    /// The round (from 0) each measured run belongs to, in a run on both sides: the
+    /// runs of one round on each side are a pair of blocks in the ABBA schedule.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub round: Vec<u32>,
 }
 
 /// One benchmark on one runtime.

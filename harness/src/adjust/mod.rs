@@ -11,6 +11,8 @@
 //! dimension) instead lose the time their network path adds to a request (`network`;
 //! `crate::calibrate` explains why that cost is additive). Raw values are never altered.
 
+use std::collections::HashMap;
+
 use calibench_calibrator::{
     adjust, limit_free, median, median_ci, mixed, Adjusted, Dimension, LimitFree, LimitedRun,
     OverheadInterval, CONFIDENCE,
@@ -20,6 +22,7 @@ use calibench_results::{
 };
 
 mod network;
+mod paired;
 
 fn interval(d: &DimensionOverhead) -> OverheadInterval {
     OverheadInterval::from_pct(d.overhead_pct, d.ci_low_pct, d.ci_high_pct)
@@ -124,6 +127,14 @@ fn adjustable_values(b: &BenchmarkResult) -> Result<(Vec<f64>, Option<f64>), Str
 /// covers with a usable interval; returns how many were adjusted. Results the limits
 /// make unadjustable get the reason instead.
 pub fn apply_profile(run: &mut RunReport, profile: &CalibrationProfile) -> usize {
+    // The host's runs of each benchmark measured in paired rounds beside the container.
+    let hosts: HashMap<String, (Vec<f64>, Vec<u32>)> = run
+        .benchmarks
+        .iter()
+        .filter(|b| b.runtime == Runtime::Host && b.status == Status::Ok)
+        .filter(|b| !b.usage.round.is_empty())
+        .map(|b| (b.name.clone(), (b.samples.clone(), b.usage.round.clone())))
+        .collect();
     let mut adjusted = 0;
     for b in run
         .benchmarks
@@ -162,18 +173,20 @@ pub fn apply_profile(run: &mut RunReport, profile: &CalibrationProfile) -> usize
             ci_high: ci.high.max(m),
         };
         // The quota's effect on the work, where the quota acted and the run measured it.
-        let unquota = match throttled_removed_s.and(b.execution_environment.quota_effect) {
-            Some(q) => adjust(
-                m,
-                measured.ci_low,
-                measured.ci_high,
-                OverheadInterval::from_pct(q.change_pct, q.ci_low_pct, q.ci_high_pct),
-            ),
+        let quota = throttled_removed_s
+            .and(b.execution_environment.quota_effect)
+            .map(|q| OverheadInterval::from_pct(q.change_pct, q.ci_low_pct, q.ci_high_pct));
+        let unquota = match quota {
+            Some(q) => adjust(m, measured.ci_low, measured.ci_high, q),
             None => Ok(measured),
         };
         let (ratio, io_share) = ratio_for(b, &d, profile);
         let result = unquota.and_then(|u| adjust(u.median, u.ci_low, u.ci_high, ratio));
         if let Ok(a) = result {
+            let factors: Vec<OverheadInterval> = quota.into_iter().chain([ratio]).collect();
+            b.execution_environment.adjusted_vs_host = hosts.get(&b.name).and_then(|(h, r)| {
+                paired::adjusted_vs_host((h, r), (&values, &b.usage.round), &factors)
+            });
             b.adjusted_median = Some(a.median);
             b.adjusted_ci_low = Some(a.ci_low);
             b.adjusted_ci_high = Some(a.ci_high);
@@ -229,6 +242,39 @@ mod tests {
         assert_eq!(run.calibration_profile_id, Some(profile.profile_id.clone()));
         // Raw values stay as measured.
         assert_eq!(b.samples, SAMPLES.to_vec());
+    }
+
+    #[test]
+    fn a_run_on_both_sides_gets_the_adjusted_value_against_the_host_paired() {
+        // Four rounds of two runs: the container 25 % slower than the host in each, as
+        // the profile says, while both sides drift from round to round.
+        let rounds: Vec<u32> = (0..4).flat_map(|r| [r, r]).collect();
+        let host: Vec<f64> = rounds.iter().map(|r| 1.0 + f64::from(*r) * 0.1).collect();
+        let cont: Vec<f64> = host.iter().map(|h| h * 1.25).collect();
+        let mut run = fixture_run(None, 0, 0);
+        let mut h = fixture_result("x", Runtime::Host, host);
+        h.usage.round = rounds.clone();
+        let mut c = fixture_result("x", Runtime::Docker, cont);
+        c.execution_environment.runtime = Runtime::Docker;
+        c.usage.round = rounds;
+        run.benchmarks = vec![h, c.clone()];
+        assert_eq!(apply_profile(&mut run, &cpu_profile()), 1);
+        let Some(p) = run.benchmarks[1].execution_environment.adjusted_vs_host else {
+            panic!("no paired figure: {:?}", run.benchmarks[1]);
+        };
+        assert_eq!(p.rounds, 4);
+        assert!(p.change_pct.abs() < 1e-9, "{p:?}");
+        // The profile's interval (+20 … +30 %) is the interval's whole width here.
+        assert!(p.ci_low_pct < -3.5 && p.ci_high_pct > 3.5, "{p:?}");
+        // Without round numbers (a container-only run) there is no pair.
+        let mut alone = fixture_run(None, 0, 0);
+        c.usage.round.clear();
+        alone.benchmarks = vec![c];
+        assert_eq!(apply_profile(&mut alone, &cpu_profile()), 1);
+        assert_eq!(
+            alone.benchmarks[0].execution_environment.adjusted_vs_host,
+            None
+        );
     }
 
     fn placement(depends: bool, ci_high_pct: f64) -> calibench_results::IoPlacement {

@@ -175,8 +175,18 @@ fn adjusted_line(b: &BenchmarkResult) -> Option<String> {
         },
         (None, None) => format!("the containerisation overhead {overhead} removed"),
     };
+    // Where the host ran in the same rounds: the adjusted value against it, paired.
+    let held = env.adjusted_vs_host.map_or(String::new(), |p| {
+        format!(
+            "; against the host in the same {} rounds {} ({:+.1}…{:+.1})",
+            p.rounds,
+            percent(p.change_pct),
+            p.ci_low_pct,
+            p.ci_high_pct
+        )
+    });
     Some(format!(
-        "adjusted {} ({}): {}{ci}, {removed}",
+        "adjusted {} ({}): {}{ci}, {removed}{held}",
         b.name,
         b.runtime.as_str(),
         q(median)
@@ -262,6 +272,12 @@ mod tests {
             change_pct: 2.1,
             ci_low_pct: 1.2,
             ci_high_pct: 3.0,
+        });
+        docker.execution_environment.adjusted_vs_host = Some(calibench_results::PairedRatio {
+            rounds: 12,
+            change_pct: -0.8,
+            ci_low_pct: -3.9,
+            ci_high_pct: 2.4,
         });
         run.benchmarks.push(docker);
         // An IO program adjusted by the io ratio for its time off CPU, cpu for the rest.
