@@ -117,7 +117,7 @@ pub fn visible_roots(layout: &[MirrorEntry], exe: &Path, workdir: &Path) -> Vec<
 
 /// Exit 2 naming every path in a command benchmark (program, arguments or `workdir`)
 /// that exists on the host but lies outside `roots`: the container would not find it (its
-/// `/tmp` is an empty tmpfs, and only the work directory is mounted from the rest), so
+/// `/tmp` is an empty one of its own, and only the work directory is mounted from the rest), so
 /// the container side would fail after the host side had run. Relative arguments are
 /// read from the benchmark's directory (`base_dir` unless it names a `workdir`), so
 /// `../data` and a link out of the work directory are caught as well.
