@@ -9,7 +9,9 @@
 //! work: its time off CPU takes the io ratio and the rest the cpu ratio, with an interval
 //! spanning both (`calibench_calibrator::mixture`). Service results (the network
 //! dimension) instead lose the time their network path adds to a request (`network`;
-//! `crate::calibrate` explains why that cost is additive). Raw values are never altered.
+//! `crate::calibrate` explains why that cost is additive). In a run on both sides each
+//! adjusted result is also read against the host's runs of the same rounds (`paired`).
+//! Raw values are never altered.
 
 use std::collections::HashMap;
 
