@@ -274,6 +274,26 @@ fn without_an_engine_both_runs_host_only_and_docker_exits_3() {
     assert!(String::from_utf8_lossy(&docker.stderr).contains("hint:"));
 }
 
+/// Runs `script` (TOML-escaped, for `sh -c`) once on the host and once in a container,
+/// with `env` set for calibench; exit 0 expected. The script leaves its findings in the
+/// scratch directory.
+fn once_on_both_sides(s: &Scratch, script: &str, env: &[(&str, &str)]) {
+    let suite = s.suite(
+        "once.toml",
+        &format!(
+            "[suite]\nname = \"once\"\nwarmup = 0\nmin_runs = 1\ntime_budget = \"0s\"\n[[benchmark]]\nname = \"once\"\ncommand = [\"sh\", \"-c\", \"{script}\"]\n"
+        ),
+    );
+    let out = s
+        .calibench()
+        .envs(env.iter().copied())
+        .args(["run", "--runtime", "both", "--quiet", "--suite"])
+        .arg(&suite)
+        .output()
+        .expect("run");
+    expect_exit(&out, 0);
+}
+
 /// A benchmark once ran in the C locale inside the container but in C.UTF-8 on the host,
 /// which made `sort` twice as fast in the container. Both sides now see the same
 /// environment, and neither sees the database URL.
@@ -283,20 +303,11 @@ fn both_sides_see_the_same_environment_without_the_database_url() {
         return;
     }
     let s = Scratch::new();
-    let suite = s.suite(
-        "env.toml",
-        "[suite]\nname = \"env\"\nwarmup = 0\nmin_runs = 1\ntime_budget = \"0s\"\n[[benchmark]]\nname = \"env\"\n\
-         command = [\"sh\", \"-c\", \"echo \\\"$LANG|$CALIBENCH_EXAMPLE|${CALIBENCH_DATABASE_URL:-withheld}\\\" > env-$CALIBENCH_RUNTIME.txt\"]\n",
+    once_on_both_sides(
+        &s,
+        "echo \\\"$LANG|$CALIBENCH_EXAMPLE|${CALIBENCH_DATABASE_URL:-withheld}\\\" > env-$CALIBENCH_RUNTIME.txt",
+        &[("LANG", "C.UTF-8"), ("CALIBENCH_EXAMPLE", "same on both sides")],
     );
-    let out = s
-        .calibench()
-        .env("LANG", "C.UTF-8")
-        .env("CALIBENCH_EXAMPLE", "same on both sides")
-        .args(["run", "--runtime", "both", "--quiet", "--suite"])
-        .arg(&suite)
-        .output()
-        .expect("run");
-    expect_exit(&out, 0);
     let read = |side: &str| {
         std::fs::read_to_string(s.path().join(format!("env-{side}.txt"))).expect("written")
     };
@@ -405,18 +416,11 @@ fn the_containers_tmp_is_of_the_hosts_kind_and_goes_with_the_container() {
         return;
     }
     let s = Scratch::new();
-    let suite = s.suite(
-        "tmp.toml",
-        "[suite]\nname = \"tmp\"\nwarmup = 0\nmin_runs = 1\ntime_budget = \"0s\"\n[[benchmark]]\nname = \"tmp\"\n\
-         command = [\"sh\", \"-c\", \"t=$(mktemp -p /tmp) && rm \\\"$t\\\" && stat -f -c %T /tmp > tmp-$CALIBENCH_RUNTIME.txt && awk '$5 == \\\"/tmp\\\" {print $4}' /proc/self/mountinfo > src-$CALIBENCH_RUNTIME.txt\"]\n",
+    once_on_both_sides(
+        &s,
+        "t=$(mktemp -p /tmp) && rm \\\"$t\\\" && stat -f -c %T /tmp > tmp-$CALIBENCH_RUNTIME.txt && awk '$5 == \\\"/tmp\\\" {print $4}' /proc/self/mountinfo > src-$CALIBENCH_RUNTIME.txt",
+        &[],
     );
-    let out = s
-        .calibench()
-        .args(["run", "--runtime", "both", "--quiet", "--suite"])
-        .arg(&suite)
-        .output()
-        .expect("run");
-    expect_exit(&out, 0);
     let read = |file: &str| {
         std::fs::read_to_string(s.path().join(file))
             .unwrap_or_else(|e| panic!("{file} not written: {e}"))
