@@ -12,7 +12,9 @@
 
 use std::collections::BTreeMap;
 
-use calibench_calibrator::{adjust, median, paired_overhead, OverheadInterval, CONFIDENCE};
+use calibench_calibrator::{
+    adjust, median, paired_overhead, Adjusted, OverheadInterval, CONFIDENCE,
+};
 use calibench_results::PairedRatio;
 
 /// Medians of `values` per round, in round order; `None` where the two lists differ in
@@ -47,16 +49,15 @@ pub fn adjusted_vs_host(
         .filter_map(|(r, cv)| Some((*h.get(r)?, *cv)))
         .unzip();
     let o = paired_overhead(&hs, &cs, CONFIDENCE).ok()?;
-    let mut ratio = adjust(
-        1.0 + o.overhead,
-        1.0 + o.ci_low,
-        1.0 + o.ci_high,
-        factors[0],
-    );
-    for f in &factors[1..] {
-        ratio = ratio.and_then(|a| adjust(a.median, a.ci_low, a.ci_high, *f));
-    }
-    let a = ratio.ok()?;
+    let raw = Adjusted {
+        median: 1.0 + o.overhead,
+        ci_low: 1.0 + o.ci_low,
+        ci_high: 1.0 + o.ci_high,
+    };
+    let a = factors
+        .iter()
+        .try_fold(raw, |a, f| adjust(a.median, a.ci_low, a.ci_high, *f))
+        .ok()?;
     Some(PairedRatio {
         rounds: o.rounds,
         change_pct: (a.median - 1.0) * 100.0,
@@ -102,6 +103,9 @@ mod tests {
         let raw = paired((&host, &rounds), (&cont, &rounds), &[none()]);
         assert_eq!(raw.rounds, 8);
         assert!((raw.change_pct - 10.0).abs() < 1e-9, "{raw:?}");
+        // No factor at all: the raw paired ratio.
+        let bare = paired((&host, &rounds), (&cont, &rounds), &[]);
+        assert!((bare.change_pct - 10.0).abs() < 1e-9, "{bare:?}");
         // A 10 % overhead, known exactly, leaves the container's runs the host's.
         let ten = OverheadInterval::from_pct(10.0, 10.0, 10.0);
         let adj = paired((&host, &rounds), (&cont, &rounds), &[ten]);
