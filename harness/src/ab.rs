@@ -29,7 +29,7 @@ use crate::docker::spec::ContainerSpec;
 use crate::events::{EventSink, NullSink};
 use crate::executor::docker::DockerExecutor;
 use crate::executor::host::HostExecutor;
-use crate::executor::{Block, Executor, ExecutorError};
+use crate::executor::{Block, Executor, ExecutorError, Runs};
 use crate::exit::{CliError, Exit};
 use crate::plan::{factory, host_launcher};
 use crate::sampler::{measure, paired_rounds, Goal, SideResult};
@@ -152,14 +152,8 @@ impl Executor for OwnBenchmark {
     fn begin(&mut self, _: &Benchmark) -> Result<(), ExecutorError> {
         self.inner.begin(&self.bench)
     }
-    fn block(
-        &mut self,
-        _: &Benchmark,
-        first: usize,
-        count: usize,
-        warmup: bool,
-    ) -> Result<Block, ExecutorError> {
-        self.inner.block(&self.bench, first, count, warmup)
+    fn block(&mut self, _: &Benchmark, first: usize, runs: Runs) -> Result<Block, ExecutorError> {
+        self.inner.block(&self.bench, first, runs)
     }
     fn end(&mut self, _: &Benchmark) -> Result<ExecutionEnvironment, ExecutorError> {
         self.inner.end(&self.bench)

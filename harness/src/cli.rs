@@ -253,6 +253,10 @@ pub struct InnerArgs {
     /// Runs of the benchmark before this block (failure messages count from it)
     #[arg(long, default_value_t = 0)]
     pub first: usize,
+    /// Runs to make and discard before the block's runs, while the switch from the
+    /// other side settles
+    #[arg(long, default_value_t = 0)]
+    pub settle: usize,
     /// The runs are warm-ups: run them, report no samples
     #[arg(long)]
     pub warmup: bool,

@@ -12,7 +12,7 @@ use calibench_results::{BenchmarkResult, Runtime};
 use calibench_suites::{Benchmark, BenchmarkKind};
 
 use crate::events::{Event, EventSink, Measurement};
-use crate::executor::{Executor, ExecutorError};
+use crate::executor::{Executor, ExecutorError, Runs};
 use crate::import::read_criterion_dir;
 use crate::summarize::from_samples;
 
@@ -106,7 +106,7 @@ fn run_once(
     std::fs::create_dir_all(home)
         .map_err(|err| ExecutorError::new(format!("cannot create {}: {err}", home.display())))?;
     e.begin(once)?;
-    let block = e.block(once, 0, 1, false);
+    let block = e.block(once, 0, Runs::measured(1));
     let env = e.end(once)?;
     let block = block?;
     Ok((env, block.failure))

@@ -119,7 +119,7 @@ mod tests {
 
     use super::*;
     use crate::events::NullSink;
-    use crate::executor::{Block, Sample};
+    use crate::executor::{Block, Runs, Sample};
 
     /// A side whose runs take `wall` seconds times `ratio`, recording the order of
     /// calls in a shared log.
@@ -140,9 +140,9 @@ mod tests {
             &mut self,
             _: &Benchmark,
             _first: usize,
-            count: usize,
-            warmup: bool,
+            runs: Runs,
         ) -> Result<Block, ExecutorError> {
+            let (count, warmup) = (runs.count, runs.warmup);
             if !warmup {
                 self.log.borrow_mut().push((self.runtime, count));
             }

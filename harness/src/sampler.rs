@@ -11,13 +11,34 @@ use calibench_results::{CgroupUsage, ExecutionEnvironment, Runtime};
 use calibench_suites::Benchmark;
 
 use crate::events::{Event, EventSink, Measurement};
-use crate::executor::{Block, Executor, ExecutorError};
+use crate::executor::{Block, Executor, ExecutorError, Runs};
 use crate::launch::interrupted;
 
 /// Measured time a block aims at.
 pub const TARGET_BLOCK_S: f64 = 0.1;
 /// Most runs in one block.
 pub const MAX_BLOCK: usize = 64;
+/// Wall time of the settling runs that open a block of short runs. After a switch of
+/// side (or a fresh exec into the container) the first runs of a block read slower on
+/// both sides for about 3 ms: `true`, whose steady spawn took 0.60 ms on the host and
+/// 0.75 ms in the container, took 0.84, 0.87, 0.77, 0.67 ms in a host block's first four
+/// runs and 0.97, 0.84 ms in a container block's first two (docs/performance.md).
+pub const SETTLE_S: f64 = 0.005;
+
+/// Settling runs before a block of `count` runs of `per_run_s` seconds each: enough to
+/// span `SETTLE_S`, never more than the block's own runs. None where runs take
+/// `SETTLE_S` or longer (the switch then costs a small part of one run; a block of
+/// long runs holds one run, so settling would double the time), where the run time is
+/// not known yet, or where nothing switches (`switching`: two sides, or a container
+/// entered anew for each block).
+fn settle_runs(per_run_s: Option<f64>, count: usize, switching: bool) -> usize {
+    match per_run_s {
+        Some(w) if switching && w > 0.0 && w < SETTLE_S => {
+            ((SETTLE_S / w).ceil() as usize).min(count)
+        }
+        _ => 0,
+    }
+}
 
 /// When a benchmark's rounds stop.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -287,7 +308,7 @@ fn interleave(
     let mut walls: Vec<f64> = Vec::new();
     if s.warmup > 0 {
         for (e, state) in executors.iter_mut().zip(states.iter_mut()) {
-            let block = e.block(bench, 0, s.warmup as usize, true)?;
+            let block = e.block(bench, 0, Runs::warmup(s.warmup as usize))?;
             state.launched += s.warmup as usize;
             walls.push(block.wall_s / f64::from(s.warmup));
             let runtime = e.runtime();
@@ -332,7 +353,9 @@ fn interleave(
             } else {
                 block_count(&states[i], bench, k, per_run)
             };
-            let block = executors[i].block(bench, states[i].launched, count, false)?;
+            let switching = n > 1 || executors[i].runtime() != Runtime::Host;
+            let runs = Runs::measured(count).settled(settle_runs(per_run, count, switching));
+            let block = executors[i].block(bench, states[i].launched, runs)?;
             if !block.samples.is_empty() {
                 walls.push(block.wall_s / block.samples.len() as f64);
                 if block.failure.is_none() {
@@ -489,5 +512,56 @@ mod tests {
         let m = measure_one(&mut f, &bench(1, 10, 100, 0));
         assert!(m.samples.is_empty());
         assert!(m.failure.unwrap_or_default().starts_with("warm-up run 1"));
+    }
+
+    #[test]
+    fn short_runs_settle_after_a_switch_and_long_runs_do_not() {
+        // 0.8 ms runs: 7 span 5 ms, but no more than the block's own runs.
+        assert_eq!(settle_runs(Some(0.0008), 20, true), 7);
+        assert_eq!(settle_runs(Some(0.0008), 4, true), 4);
+        assert_eq!(settle_runs(Some(SETTLE_S), 20, true), 0);
+        assert_eq!(settle_runs(Some(0.0008), 20, false), 0);
+        assert_eq!(settle_runs(None, 20, true), 0);
+    }
+
+    /// Two sides of 1 ms runs, each with its own fake launcher.
+    fn measure_two(a: &mut Fake, b: &mut Fake, bench: &Benchmark) -> Vec<Measurement> {
+        let mut executors: Vec<Box<dyn Executor + '_>> = vec![
+            Box::new(HostExecutor::new(a, None)),
+            Box::new(HostExecutor::new(b, None)),
+        ];
+        let measured = measure(&mut executors, bench, &mut NullSink, 1, Goal::Settings)
+            .expect("no executor error");
+        measured.sides.into_iter().map(|s| s.measurement).collect()
+    }
+
+    #[test]
+    fn settling_runs_open_every_block_of_two_sides_and_are_not_samples() {
+        let short = |fail_at| Fake {
+            walls: std::iter::repeat_n(0.001, 1000).collect(),
+            fail_at,
+            launched: 0,
+        };
+        let (mut a, mut b) = (short(None), short(None));
+        // max_runs 20 makes blocks of 2 runs; 1 ms runs would settle for 5, capped at 2.
+        let sides = measure_two(&mut a, &mut b, &bench(1, 20, 20, 0));
+        for (m, f) in sides.iter().zip([&a, &b]) {
+            assert_eq!(m.samples.len(), 20);
+            assert_eq!(
+                f.launched,
+                1 + 20 + 20,
+                "a warm-up, 10 blocks of 2 settling + 2 runs"
+            );
+        }
+        // A settling run that fails stops its side and says so.
+        let (mut a, mut b) = (short(Some(2)), short(None));
+        let sides = measure_two(&mut a, &mut b, &bench(1, 20, 20, 0));
+        let reason = sides[0].failure.clone().unwrap_or_default();
+        assert!(sides[0].samples.is_empty());
+        assert!(
+            reason.starts_with("settling run 1 before run 2"),
+            "{reason}"
+        );
+        assert_eq!(sides[1].samples.len(), 20);
     }
 }

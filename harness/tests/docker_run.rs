@@ -445,3 +445,45 @@ fn the_containers_tmp_is_of_the_hosts_kind_and_goes_with_the_container() {
         );
     }
 }
+
+/// A block of short runs opens with settling runs, inside the container too (where
+/// `calibench inner` makes them), and they are not samples: each side's runs append a
+/// line, and there are more lines than the warm-up and the samples.
+#[test]
+fn short_runs_settle_on_both_sides_and_are_not_samples() {
+    if !docker_available_or_skip("short_runs_settle_on_both_sides_and_are_not_samples") {
+        return;
+    }
+    let s = Scratch::new();
+    // 20 runs in blocks of 2 (ten rounds); a run of sh takes about 1 ms, so each block
+    // opens with at least one settling run.
+    let suite = s.suite(
+        "settle.toml",
+        "[suite]\nname = \"settle\"\nwarmup = 1\nmin_runs = 20\nmax_runs = 20\ntime_budget = \"0s\"\n[[benchmark]]\nname = \"append\"\ncommand = [\"sh\", \"-c\", \"echo run >> runs-$CALIBENCH_RUNTIME.txt\"]\n",
+    );
+    let out = s
+        .calibench()
+        .args(["run", "--runtime", "both", "--quiet", "--json", "--suite"])
+        .arg(&suite)
+        .output()
+        .expect("run");
+    expect_exit(&out, 0);
+    let run = json(&out);
+    for side in ["host", "docker"] {
+        let result = run["benchmarks"]
+            .as_array()
+            .expect("benchmarks")
+            .iter()
+            .find(|b| b["runtime"] == side)
+            .unwrap_or_else(|| panic!("no {side} result"));
+        assert_eq!(result["n"], 20, "{side}");
+        let lines = std::fs::read_to_string(s.path().join(format!("runs-{side}.txt")))
+            .unwrap_or_else(|e| panic!("runs-{side}.txt not written: {e}"))
+            .lines()
+            .count();
+        assert!(
+            lines >= 1 + 20 + 10,
+            "{side}: {lines} runs for a warm-up and 20 samples in 10 blocks"
+        );
+    }
+}

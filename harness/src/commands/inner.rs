@@ -1,4 +1,5 @@
 use calibench::executor::block::run_block;
+use calibench::executor::Runs;
 use calibench::exit::{CliError, Exit, ExitContext};
 use calibench::launch::HostLauncher;
 use calibench_suites::Benchmark;
@@ -16,14 +17,12 @@ pub fn inner(args: &InnerArgs) -> Result<Exit, CliError> {
         cpus: None,
         runtime_label: "docker",
     };
-    let block = run_block(
-        &mut launcher,
-        &bench,
-        args.first,
-        args.count,
-        args.warmup,
-        true,
-    );
+    let runs = Runs {
+        settle: args.settle,
+        count: args.count,
+        warmup: args.warmup,
+    };
+    let block = run_block(&mut launcher, &bench, args.first, runs, true);
     println!("{}", serde_json::to_string(&block).or_environment()?);
     Ok(Exit::Ok)
 }

@@ -7,7 +7,7 @@ use calibench_results::CgroupUsage;
 use calibench_suites::probes::cgroup::{self, CgroupFacts};
 use calibench_suites::Benchmark;
 
-use super::{Block, Sample};
+use super::{Block, Runs, Sample};
 use crate::launch::{interrupted, sample_value, Launcher};
 
 /// What the cgroup counted between two readings.
@@ -43,19 +43,21 @@ fn oom_reason(before: &CgroupFacts, after: &CgroupFacts) -> Option<String> {
     }
 }
 
-/// Runs `count` runs of `bench`, numbered from `first + 1` in failure messages; with
-/// `read_cgroup` each run is bracketed by readings of this process's cgroup.
+/// Runs `runs` of `bench`: the settling runs, then the block's runs, numbered from
+/// `first + 1` in failure messages; with `read_cgroup` each run is bracketed by readings
+/// of this process's cgroup.
 pub fn run_block(
     launcher: &mut dyn Launcher,
     bench: &Benchmark,
     first: usize,
-    count: usize,
-    warmup: bool,
+    runs: Runs,
     read_cgroup: bool,
 ) -> Block {
     let mut block = Block::default();
     let start = read_cgroup.then(cgroup::current);
-    for i in 0..count {
+    for j in 0..runs.settle + runs.count {
+        let settling = j < runs.settle;
+        let i = j.saturating_sub(runs.settle);
         if interrupted() {
             block.failure = Some("interrupted".into());
             break;
@@ -69,18 +71,29 @@ pub fn run_block(
             }
         };
         let after = read_cgroup.then(cgroup::current);
-        block.wall_s += outcome.wall_s;
+        if !settling {
+            block.wall_s += outcome.wall_s;
+        }
         let oom = match (&before, &after) {
             (Some(b), Some(a)) => oom_reason(b, a),
             _ => None,
         };
         if !outcome.succeeded() {
-            let phase = if warmup { "warm-up run" } else { "run" };
-            let reason = format!(
-                "{phase} {} {}",
-                first + i + 1,
-                outcome.failure_reason(bench.settings.timeout)
-            );
+            let reason = if settling {
+                format!(
+                    "settling run {} before run {} {}",
+                    j + 1,
+                    first + 1,
+                    outcome.failure_reason(bench.settings.timeout)
+                )
+            } else {
+                let phase = if runs.warmup { "warm-up run" } else { "run" };
+                format!(
+                    "{phase} {} {}",
+                    first + i + 1,
+                    outcome.failure_reason(bench.settings.timeout)
+                )
+            };
             block.failure = Some(match oom {
                 Some(o) => format!("{o}; {reason}"),
                 None => reason,
@@ -94,7 +107,7 @@ pub fn run_block(
                 break;
             }
         };
-        if warmup {
+        if settling || runs.warmup {
             continue;
         }
         block.samples.push(Sample {

@@ -11,7 +11,7 @@ use calibench_results::{ExecutionEnvironment, Runtime};
 use calibench_suites::{Benchmark, BenchmarkKind};
 
 use super::quota_twin::{throttled, QuotaTwin};
-use super::{Block, Executor, ExecutorError};
+use super::{Block, Executor, ExecutorError, Runs};
 use crate::docker::cleanup::remove;
 use crate::docker::launch::ContainerFactory;
 use crate::docker::spec::{applied_limits, ContainerSpec};
@@ -82,7 +82,7 @@ impl DockerExecutor {
                 ))
             })?;
         self.twin = Some(QuotaTwin::new(id.clone()));
-        let warm = self.exec_block(&id, bench, first, 1, true)?;
+        let warm = self.exec_block(&id, bench, first, Runs::warmup(1))?;
         if let (Some(t), Some(f)) = (self.twin.as_mut(), warm.failure) {
             t.stopped = Some(format!("its warm-up failed: {f}"));
         }
@@ -120,8 +120,7 @@ impl DockerExecutor {
         &self,
         bench: &Benchmark,
         first: usize,
-        count: usize,
-        warmup: bool,
+        runs: Runs,
     ) -> Result<Vec<String>, ExecutorError> {
         let json = serde_json::to_string(bench).map_err(|e| ExecutorError::new(e.to_string()))?;
         let mut cmd = vec![
@@ -130,11 +129,13 @@ impl DockerExecutor {
             "--first".into(),
             first.to_string(),
             "--count".into(),
-            count.to_string(),
+            runs.count.to_string(),
+            "--settle".into(),
+            runs.settle.to_string(),
             "--benchmark".into(),
             json,
         ];
-        if warmup {
+        if runs.warmup {
             cmd.push("--warmup".into());
         }
         Ok(cmd)
@@ -146,10 +147,9 @@ impl DockerExecutor {
         id: &str,
         bench: &Benchmark,
         first: usize,
-        count: usize,
-        warmup: bool,
+        runs: Runs,
     ) -> Result<Block, ExecutorError> {
-        let cmd = self.command(bench, first, count, warmup)?;
+        let cmd = self.command(bench, first, runs)?;
         let out = match self.handle.block_on(self.factory.exec(id, cmd)) {
             Ok(out) => out,
             Err(e) if crate::launch::interrupted() => {
@@ -234,8 +234,7 @@ impl Executor for DockerExecutor {
         &mut self,
         bench: &Benchmark,
         first: usize,
-        count: usize,
-        warmup: bool,
+        runs: Runs,
     ) -> Result<Block, ExecutorError> {
         if let (Some(_), Some(Err(why))) = (spec_of(bench), self.service.as_ref()) {
             return Ok(Block::failed(why.clone()));
@@ -246,7 +245,7 @@ impl Executor for DockerExecutor {
             .ok_or_else(|| ExecutorError::new("no container: begin() was not called"))?;
         if let (Some(spec), Some(Ok(run))) = (spec_of(bench), self.service.as_mut()) {
             let (handle, factory) = (&self.handle, &self.factory);
-            return Ok(run.windows(spec, first, count, warmup, || {
+            return Ok(run.windows(spec, first, runs.count, runs.warmup, || {
                 handle.block_on(check_alive(factory, &id))
             }));
         }
@@ -256,13 +255,13 @@ impl Executor for DockerExecutor {
             .filter(|t| t.stopped.is_none())
             .map(|t| (t.id.clone(), t.twin_first()));
         let Some((twin_id, twin_first)) = twin else {
-            let block = self.exec_block(&id, bench, first, count, warmup)?;
+            let block = self.exec_block(&id, bench, first, runs)?;
             // The twin starts at the first measured block the quota throttled. Only
             // commands: a throttled probe is not adjusted, and a criterion benchmark
             // reports its own statistics.
             if self.measure_quota_effect
                 && !self.twin_tried
-                && !warmup
+                && !runs.warmup
                 && matches!(bench.kind, BenchmarkKind::Command { .. })
                 && throttled(&block)
             {
@@ -272,16 +271,13 @@ impl Executor for DockerExecutor {
             return Ok(block);
         };
         let (limited, free) = if twin_first {
-            let free = self.exec_block(&twin_id, bench, first, count, warmup)?;
-            (self.exec_block(&id, bench, first, count, warmup)?, free)
+            let free = self.exec_block(&twin_id, bench, first, runs)?;
+            (self.exec_block(&id, bench, first, runs)?, free)
         } else {
-            let limited = self.exec_block(&id, bench, first, count, warmup)?;
-            (
-                limited,
-                self.exec_block(&twin_id, bench, first, count, warmup)?,
-            )
+            let limited = self.exec_block(&id, bench, first, runs)?;
+            (limited, self.exec_block(&twin_id, bench, first, runs)?)
         };
-        if !warmup {
+        if !runs.warmup {
             if let Some(t) = self.twin.as_mut() {
                 t.record(&limited, &free);
             }

@@ -5,7 +5,7 @@ use calibench_results::{ExecutionEnvironment, NetworkPath, Runtime};
 use calibench_suites::Benchmark;
 
 use super::block::run_block;
-use super::{Block, Executor, ExecutorError};
+use super::{Block, Executor, ExecutorError, Runs};
 use crate::launch::{HostLauncher, Launcher};
 use crate::service::host::HostServer;
 use crate::service::ready::wait_ready;
@@ -63,24 +63,18 @@ impl<L: Launcher> Executor for HostExecutor<L> {
         &mut self,
         bench: &Benchmark,
         first: usize,
-        count: usize,
-        warmup: bool,
+        runs: Runs,
     ) -> Result<Block, ExecutorError> {
         match (spec_of(bench), self.service.as_mut()) {
             (Some(spec), Some(Ok((server, run)))) => {
-                return Ok(run.windows(spec, first, count, warmup, || server.check_alive()))
+                return Ok(run.windows(spec, first, runs.count, runs.warmup, || {
+                    server.check_alive()
+                }))
             }
             (Some(_), Some(Err(why))) => return Ok(Block::failed(why.clone())),
             _ => {}
         }
-        Ok(run_block(
-            &mut self.launcher,
-            bench,
-            first,
-            count,
-            warmup,
-            false,
-        ))
+        Ok(run_block(&mut self.launcher, bench, first, runs, false))
     }
 
     fn end(&mut self, bench: &Benchmark) -> Result<ExecutionEnvironment, ExecutorError> {

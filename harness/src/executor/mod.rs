@@ -53,10 +53,11 @@ pub struct Sample {
 pub struct Block {
     pub samples: Vec<Sample>,
     pub failure: Option<String>,
-    /// Wall seconds of every run of the block, warm-ups included.
+    /// Wall seconds of the block's runs, warm-ups included, settling runs not.
     #[serde(default)]
     pub wall_s: f64,
-    /// What the cgroup counted over the whole block, warm-ups included (containers).
+    /// What the cgroup counted over the whole block, warm-ups and settling runs
+    /// included (containers).
     #[serde(default)]
     pub cgroup: Option<CgroupUsage>,
 }
@@ -71,6 +72,46 @@ impl Block {
     }
 }
 
+/// The runs of one block: `settle` runs that are discarded, then `count` runs whose
+/// samples are kept unless the block is a warm-up.
+///
+/// Settling runs exist because a block begins right after the other side's block: on
+/// this project's machines the first runs of a block of sub-millisecond runs read up to
+/// 0.3 ms slower on both sides (the engine finishing the exec that just ended, caches
+/// the other side's processes used), about 3 ms in all, which inflated both sides alike
+/// and hid a container's spawn cost (`scripts/start-check.sh`, docs/performance.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Runs {
+    pub settle: usize,
+    pub count: usize,
+    pub warmup: bool,
+}
+
+impl Runs {
+    /// `count` runs whose samples are kept.
+    pub fn measured(count: usize) -> Self {
+        Self {
+            settle: 0,
+            count,
+            warmup: false,
+        }
+    }
+
+    /// `count` warm-up runs: run, no samples kept.
+    pub fn warmup(count: usize) -> Self {
+        Self {
+            settle: 0,
+            count,
+            warmup: true,
+        }
+    }
+
+    /// The same runs after `settle` discarded ones.
+    pub fn settled(self, settle: usize) -> Self {
+        Self { settle, ..self }
+    }
+}
+
 /// Runs blocks of one benchmark on one runtime.
 pub trait Executor {
     fn runtime(&self) -> Runtime;
@@ -78,14 +119,14 @@ pub trait Executor {
     /// Prepares one benchmark (a container is created and started for it).
     fn begin(&mut self, bench: &Benchmark) -> Result<(), ExecutorError>;
 
-    /// Runs `count` runs of `bench` (discarded warm-ups when `warmup`), stopping at the
-    /// first failed run; `first` runs came before (failure messages count from it).
+    /// Runs `runs` of `bench`, stopping at the first failed run; `first` runs came
+    /// before (failure messages count from it). A service benchmark's runs are load
+    /// windows, which take no settling runs.
     fn block(
         &mut self,
         bench: &Benchmark,
         first: usize,
-        count: usize,
-        warmup: bool,
+        runs: Runs,
     ) -> Result<Block, ExecutorError>;
 
     /// Ends the benchmark (its container is inspected and removed) and says how it was
