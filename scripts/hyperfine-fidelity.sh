@@ -11,11 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 rounds=${ROUNDS:-5}
-if ! command -v hyperfine >/dev/null; then
-  sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
-  sudo_ apt-get update -qq >&2
-  sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine >&2
-fi
+. scripts/debian.sh
+install_missing hyperfine
 if [ -n "${CALIBENCH:-}" ]; then
   bin=$CALIBENCH
 else

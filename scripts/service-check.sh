@@ -19,11 +19,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-if ! command -v wrk >/dev/null; then
-  sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
-  sudo_ apt-get update -qq >&2
-  sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >&2
-fi
+. scripts/debian.sh
+install_missing wrk
 cargo build --release -q -p calibench
 bin="$root/target/release/calibench"
 work=$(mktemp -d /tmp/calibench-service.XXXXXX)

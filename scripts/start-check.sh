@@ -18,14 +18,8 @@ root=$(pwd)
 rounds=${ROUNDS:-12}
 read -r -a config <<< "${CONFIG:-}"
 
-need=()
-command -v hyperfine >/dev/null || need+=(hyperfine)
-command -v sysbench >/dev/null || need+=(sysbench)
-if [ ${#need[@]} -gt 0 ]; then
-  sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
-  sudo_ apt-get update -qq >&2
-  sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2
-fi
+. scripts/debian.sh
+install_missing hyperfine sysbench
 cargo build --release -q -p calibench
 bin="$root/target/release/calibench"
 

@@ -19,14 +19,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-need=()
-command -v sysbench >/dev/null || need+=(sysbench)
-command -v fio >/dev/null || need+=(fio)
-if [ ${#need[@]} -gt 0 ]; then
-  sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
-  sudo_ apt-get update -qq >&2
-  sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2
-fi
+. scripts/debian.sh
+install_missing sysbench fio
 cargo build --release -q -p calibench
 bin="$root/target/release/calibench"
 
