@@ -22,7 +22,9 @@ pub const MAX_BLOCK: usize = 64;
 /// side (or a fresh exec into the container) the first runs of a block read slower on
 /// both sides for about 3 ms: `true`, whose steady spawn took 0.60 ms on the host and
 /// 0.75 ms in the container, took 0.84, 0.87, 0.77, 0.67 ms in a host block's first four
-/// runs and 0.97, 0.84 ms in a container block's first two (docs/performance.md).
+/// runs and 0.97, 0.84 ms in a container block's first two (docs/performance.md). Time
+/// added to both sides dilutes their ratio toward 0: unsettled, `true` read no container
+/// cost where hyperfine in the same container read +20 % (`scripts/start-check.sh`).
 pub const SETTLE_S: f64 = 0.005;
 
 /// Settling runs before a block of `count` runs of `per_run_s` seconds each: enough to
@@ -305,6 +307,11 @@ fn interleave(
     let precision = matches!(goal, Goal::Precision { .. });
     let n = executors.len();
     let mut order = AbbaOrder::new(seed);
+    // Whether a side's blocks follow a switch: another side's block, or a fresh exec.
+    let switching: Vec<bool> = executors
+        .iter()
+        .map(|e| n > 1 || e.runtime() != Runtime::Host)
+        .collect();
     let mut walls: Vec<f64> = Vec::new();
     if s.warmup > 0 {
         for (e, state) in executors.iter_mut().zip(states.iter_mut()) {
@@ -353,8 +360,7 @@ fn interleave(
             } else {
                 block_count(&states[i], bench, k, per_run)
             };
-            let switching = n > 1 || executors[i].runtime() != Runtime::Host;
-            let runs = Runs::measured(count).settled(settle_runs(per_run, count, switching));
+            let runs = Runs::measured(count).settled(settle_runs(per_run, count, switching[i]));
             let block = executors[i].block(bench, states[i].launched, runs)?;
             if !block.samples.is_empty() {
                 walls.push(block.wall_s / block.samples.len() as f64);

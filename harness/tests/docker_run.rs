@@ -5,7 +5,7 @@ mod common;
 use common::expect_exit;
 
 use common::{
-    calibench_bin, containers_of_run, docker_available_or_skip, json,
+    calibench_bin, containers_of_run, docker_available_or_skip, json, result_of,
     start_docker_run_and_wait_for_container, workspace_root, Scratch, SLOW_SUITE,
 };
 
@@ -470,13 +470,7 @@ fn short_runs_settle_on_both_sides_and_are_not_samples() {
     expect_exit(&out, 0);
     let run = json(&out);
     for side in ["host", "docker"] {
-        let result = run["benchmarks"]
-            .as_array()
-            .expect("benchmarks")
-            .iter()
-            .find(|b| b["runtime"] == side)
-            .unwrap_or_else(|| panic!("no {side} result"));
-        assert_eq!(result["n"], 20, "{side}");
+        assert_eq!(result_of(&run, None, side)["n"], 20, "{side}");
         let lines = std::fs::read_to_string(s.path().join(format!("runs-{side}.txt")))
             .unwrap_or_else(|e| panic!("runs-{side}.txt not written: {e}"))
             .lines()

@@ -73,14 +73,9 @@ impl Block {
 }
 
 /// The runs of one block: `settle` runs that are discarded, then `count` runs whose
-/// samples are kept unless the block is a warm-up.
-///
-/// Settling runs exist because a block begins right after the other side's block: on
-/// this project's machines the first runs of a block of sub-millisecond runs read up to
-/// 0.3 ms slower on both sides (the engine finishing the exec that just ended, caches
-/// the other side's processes used), about 3 ms in all, which inflated both sides alike
-/// and hid a container's spawn cost (`scripts/start-check.sh`, docs/performance.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// samples are kept unless the block is a warm-up. Why blocks of short runs settle:
+/// `crate::sampler::SETTLE_S`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Runs {
     pub settle: usize,
     pub count: usize,
