@@ -9,12 +9,15 @@
 # paired rounds (calibench's `adjusted_vs_host`) and whether its interval holds 0; or
 # the reason the value is not adjustable; under a CPU quota, the throttled runs' CPU
 # time against the host's and the quota's effect on the work measured against a
-# quota-free twin container. Installs sysbench and fio from Debian when missing. Takes
-# 6 to 12 minutes per configuration (two calibrations, pooled; 20 runs a side or more).
+# quota-free twin container. Installs sysbench and fio from Debian when missing. Each
+# program runs until its container-against-host interval is ±TARGET_CI wide (default 2 %),
+# with at least 20 runs a side and for at most MAX_TIME (default 90 s). Takes 6 to 14
+# minutes per configuration (two calibrations, pooled).
 #
 #   bash scripts/truth-check.sh                 # all configurations
 #   CONFIGS="--cpuset 0" bash scripts/truth-check.sh
 #   CALIBRATIONS=1 bash scripts/truth-check.sh      # one calibration per configuration
+#   TARGET_CI=3% MAX_TIME=60s bash scripts/truth-check.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -33,7 +36,7 @@ cat > truth.toml <<'TOML'
 name = "truth"
 warmup = 1
 min_runs = 20
-max_runs = 60
+max_runs = 2000
 time_budget = "4s"
 timeout = "60s"
 
@@ -80,7 +83,8 @@ for cfg in "${configs[@]}"; do
     "$bin" calibrate --dimensions cpu,io --max-time 90s $cfg --db "$db" --quiet --json > "calib.json"
   done
   # shellcheck disable=SC2086
-  "$bin" run --suite truth.toml --runtime both $cfg --db "$db" --quiet --json > "run.json" || true
+  "$bin" run --suite truth.toml --runtime both $cfg --db "$db" --quiet --json \
+    --target-ci "${TARGET_CI:-2%}" --max-time "${MAX_TIME:-90s}" > "run.json" || true
   python3 - "$cfg" <<'PY'
 import json, math, statistics, sys
 cfg = sys.argv[1]

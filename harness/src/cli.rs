@@ -398,6 +398,20 @@ pub struct RunArgs {
     /// No progress output
     #[arg(long, short)]
     pub quiet: bool,
+    /// With host and container sides: measure each benchmark until its "vs host" interval
+    /// (paired rounds) is this narrow (half-width, e.g. 3%), after at least 10 rounds and
+    /// the suite's min_runs on each side; the suite's time_budget gives way, its max_runs
+    /// still caps. A benchmark that stops short of it gets a note
+    #[arg(long, value_name = "PCT")]
+    pub target_ci: Option<String>,
+    /// With --target-ci: stop a benchmark after this long even if the interval is wider
+    #[arg(
+        long,
+        value_name = "DUR",
+        default_value = "120s",
+        requires = "target_ci"
+    )]
+    pub max_time: String,
     /// Measure the suite this many times, each a run of its own under the same tag, so
     /// that comparisons can treat the run as the unit (run-to-run variation); with
     /// --json, one document per line

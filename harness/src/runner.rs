@@ -4,7 +4,7 @@
 use calibench_calibrator::seed::fnv1a;
 use calibench_calibrator::{paired_overhead, CONFIDENCE};
 use calibench_results::{now, Environment, PairedRatio, RunId, RunReport, Runtime, SCHEMA_VERSION};
-use calibench_suites::{BenchmarkKind, Suite};
+use calibench_suites::{Benchmark, BenchmarkKind, Suite};
 
 use crate::criterion_bench::measure_criterion;
 use crate::events::EventSink;
@@ -40,15 +40,56 @@ pub fn paired_with_host(measured: &Measured) -> Option<PairedRatio> {
     })
 }
 
+/// What to say when a precision goal's target was not reached, and what stopped it
+/// (`most_runs`: the most samples a side took; a failed side says so itself).
+fn short_of_target(
+    goal: Goal,
+    bench: &Benchmark,
+    paired: Option<&PairedRatio>,
+    most_runs: usize,
+) -> Option<String> {
+    let Goal::Precision {
+        target_half_width_pp: target,
+        max_time,
+        ..
+    } = goal
+    else {
+        return None;
+    };
+    // As given: 7 % comes back from its fraction as 7.000000000000001.
+    let target = (target * 1e6).round() / 1e6;
+    let name = &bench.name;
+    let max_runs = bench.settings.max_runs;
+    let stopped = if most_runs >= max_runs as usize {
+        format!("it reached the suite's max_runs ({max_runs})")
+    } else {
+        format!("--max-time ({} s) passed", max_time.as_secs_f64())
+    };
+    match paired {
+        Some(p) if (p.ci_high_pct - p.ci_low_pct) / 2.0 > target => Some(format!(
+            "`{name}`: the \"vs host\" interval is ±{:.1} % after {} paired rounds, wider than the ±{target} % asked for: {stopped}",
+            (p.ci_high_pct - p.ci_low_pct) / 2.0,
+            p.rounds,
+        )),
+        Some(_) => None,
+        None => Some(format!(
+            "`{name}`: no \"vs host\" interval (fewer than two paired rounds), so the ±{target} % asked for was not reached: {stopped}"
+        )),
+    }
+}
+
 /// Runs every benchmark of `suite` on every executor, the executors interleaved within
 /// each benchmark (see `sampler`). An executor error (the engine went away) stops the
 /// run and is returned beside what was measured. `checkpoint` receives the report after
-/// every finished benchmark (the spool writes it).
+/// every finished benchmark (the spool writes it). With a precision `goal` a benchmark
+/// whose "vs host" interval stayed wider than the target gets a notice saying so.
+#[allow(clippy::too_many_arguments)]
 pub fn run_suite(
     suite: &Suite,
     identity: &RunIdentity,
     environment: Environment,
     notices: Vec<String>,
+    goal: Goal,
     executors: &mut [Box<dyn Executor + '_>],
     sink: &mut dyn EventSink,
     checkpoint: &mut dyn FnMut(&RunReport),
@@ -84,7 +125,7 @@ pub fn run_suite(
             continue;
         }
         let seed = fnv1a(&[&identity.run_id.to_string(), &bench.name]);
-        let outcome = measure(executors, bench, sink, seed, Goal::Settings);
+        let outcome = measure(executors, bench, sink, seed, goal);
         report.finished_at = now();
         let measured = match outcome {
             Ok(m) => m,
@@ -94,6 +135,13 @@ pub fn run_suite(
             }
         };
         let paired = paired_with_host(&measured);
+        let sides = &measured.sides;
+        if sides.iter().all(|s| s.measurement.failure.is_none()) {
+            let most = sides.iter().map(|s| s.measurement.samples.len()).max();
+            if let Some(n) = short_of_target(goal, bench, paired.as_ref(), most.unwrap_or(0)) {
+                report.notices.push(n);
+            }
+        }
         for side in measured.sides {
             let mut env = side.environment;
             if env.runtime == Runtime::Docker {
@@ -229,6 +277,7 @@ mod tests {
             &identity,
             env,
             vec![],
+            Goal::Settings,
             &mut executors,
             &mut NullSink,
             &mut |_| {},
@@ -280,5 +329,40 @@ mod tests {
                 b.runtime
             );
         }
+    }
+
+    #[test]
+    fn a_target_not_reached_is_said_with_what_stopped_it() {
+        let goal = Goal::Precision {
+            target_half_width_pp: 3.0,
+            min_rounds: 10,
+            max_time: Duration::from_secs(90),
+        };
+        let ratio = |lo: f64, hi: f64| PairedRatio {
+            rounds: 40,
+            change_pct: (lo + hi) / 2.0,
+            ci_low_pct: lo,
+            ci_high_pct: hi,
+        };
+        let bench = &suite().benchmarks[0];
+        let say = |goal, r: Option<&PairedRatio>, most| short_of_target(goal, bench, r, most);
+        assert_eq!(say(goal, Some(&ratio(-1.0, 4.9)), 100), None);
+        let seven = Goal::Precision {
+            target_half_width_pp: 0.07 * 100.0,
+            min_rounds: 10,
+            max_time: Duration::from_secs(90),
+        };
+        let text = say(seven, Some(&ratio(-9.0, 9.0)), 100).unwrap_or_default();
+        assert!(text.contains("±7 % asked"), "{text}");
+        let wide = say(goal, Some(&ratio(-1.0, 5.2)), 100).unwrap_or_default();
+        assert!(
+            wide.contains("`b`") && wide.contains("±3.1 % after 40") && wide.contains("±3 %"),
+            "{wide}"
+        );
+        assert!(wide.ends_with("--max-time (90 s) passed"), "{wide}");
+        let capped = say(goal, Some(&ratio(-1.0, 5.2)), 400).unwrap_or_default();
+        assert!(capped.ends_with("max_runs (400)"), "{capped}");
+        assert!(say(goal, None, 1).is_some());
+        assert_eq!(say(Goal::Settings, Some(&ratio(-9.0, 9.0)), 400), None);
     }
 }

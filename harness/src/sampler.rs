@@ -49,8 +49,9 @@ pub enum Goal {
     /// `max_runs`.
     Settings,
     /// Two sides, until the paired ratio's interval half-width reaches the target (after
-    /// at least `min_rounds` paired rounds), or `max_time` passes, or a side reaches
-    /// `max_runs`.
+    /// at least `min_rounds` paired rounds and the suite's `min_runs` on each side), or
+    /// `max_time` passes, or a side reaches `max_runs`. The suite's `time_budget` does
+    /// not apply.
     Precision {
         target_half_width_pp: f64,
         min_rounds: usize,
@@ -275,23 +276,28 @@ pub fn measure(
     }
 }
 
-/// Whether `goal` is met after `rounds` (the settings' part is in `SideState::done`).
-fn goal_met(goal: Goal, rounds: &[Vec<Option<f64>>], started: std::time::Instant) -> bool {
-    let Goal::Precision {
-        target_half_width_pp,
-        min_rounds,
-        max_time,
-    } = goal
-    else {
-        return false;
-    };
-    if started.elapsed() >= max_time {
-        return true;
+impl Goal {
+    /// Whether the precision target is met after `rounds` (the settings' part is in
+    /// `SideState::done`; the suite's `min_runs` is checked beside this).
+    fn reached(&self, rounds: &[Vec<Option<f64>>]) -> bool {
+        let Goal::Precision {
+            target_half_width_pp,
+            min_rounds,
+            ..
+        } = *self
+        else {
+            return false;
+        };
+        let (a, b) = paired_rounds(rounds, 0, 1);
+        a.len() >= min_rounds.max(2)
+            && calibench_calibrator::paired_overhead(&a, &b, CONFIDENCE)
+                .is_ok_and(|o| o.half_width_pp() <= target_half_width_pp)
     }
-    let (a, b) = paired_rounds(rounds, 0, 1);
-    a.len() >= min_rounds.max(2)
-        && calibench_calibrator::paired_overhead(&a, &b, CONFIDENCE)
-            .is_ok_and(|o| o.half_width_pp() <= target_half_width_pp)
+
+    /// Whether the goal's time is up.
+    fn out_of_time(&self, started: std::time::Instant) -> bool {
+        matches!(*self, Goal::Precision { max_time, .. } if started.elapsed() >= max_time)
+    }
 }
 
 fn interleave(
@@ -325,7 +331,11 @@ fn interleave(
     let mut rounds = Vec::new();
     loop {
         let stop = if precision {
-            goal_met(goal, &rounds, started)
+            let floor = states
+                .iter()
+                .all(|st| st.m.samples.len() >= s.min_runs as usize);
+            (floor && goal.reached(&rounds))
+                || goal.out_of_time(started)
                 || states
                     .iter()
                     .any(|st| st.dead || st.m.samples.len() >= s.max_runs as usize)
@@ -530,15 +540,65 @@ mod tests {
         assert_eq!(settle_runs(None, 20, true), 0);
     }
 
-    /// Two sides of 1 ms runs, each with its own fake launcher.
-    fn measure_two(a: &mut Fake, b: &mut Fake, bench: &Benchmark) -> Vec<Measurement> {
+    /// Two sides, each with its own fake launcher.
+    fn measure_two_to(
+        a: &mut Fake,
+        b: &mut Fake,
+        bench: &Benchmark,
+        goal: Goal,
+    ) -> Vec<Measurement> {
         let mut executors: Vec<Box<dyn Executor + '_>> = vec![
             Box::new(HostExecutor::new(a, None)),
             Box::new(HostExecutor::new(b, None)),
         ];
-        let measured = measure(&mut executors, bench, &mut NullSink, 1, Goal::Settings)
-            .expect("no executor error");
+        let measured =
+            measure(&mut executors, bench, &mut NullSink, 1, goal).expect("no executor error");
         measured.sides.into_iter().map(|s| s.measurement).collect()
+    }
+
+    fn measure_two(a: &mut Fake, b: &mut Fake, bench: &Benchmark) -> Vec<Measurement> {
+        measure_two_to(a, b, bench, Goal::Settings)
+    }
+
+    fn precision(target_pp: f64) -> Goal {
+        Goal::Precision {
+            target_half_width_pp: target_pp,
+            min_rounds: MIN_PAIRED_ROUNDS,
+            max_time: Duration::from_secs(60),
+        }
+    }
+
+    /// About 100 ms runs (one a block), in a cycle of `walls`.
+    fn alternating<const N: usize>(walls: [f64; N]) -> Fake {
+        Fake {
+            walls: walls.iter().copied().cycle().take(1000).collect(),
+            fail_at: None,
+            launched: 0,
+        }
+    }
+
+    #[test]
+    fn a_paired_precision_target_stops_after_min_runs_and_ignores_the_time_budget() {
+        // A constant ratio is known exactly after two rounds; the suite's 30 runs are
+        // the floor, and its zero time budget does not stop the sides.
+        let (mut a, mut b) = (alternating([0.100, 0.102]), alternating([0.110, 0.1122]));
+        let sides = measure_two_to(&mut a, &mut b, &bench(1, 30, 200, 0), precision(5.0));
+        assert_eq!(sides[0].samples.len(), 30);
+        assert_eq!(sides[1].samples.len(), 30);
+        // Without a floor, the precision goal's own ten rounds.
+        let (mut a, mut b) = (alternating([0.100, 0.102]), alternating([0.110, 0.1122]));
+        let sides = measure_two_to(&mut a, &mut b, &bench(1, 1, 200, 0), precision(5.0));
+        assert_eq!(sides[0].samples.len(), MIN_PAIRED_ROUNDS);
+    }
+
+    #[test]
+    fn a_paired_precision_target_out_of_reach_stops_at_max_runs() {
+        // The ratio swings between 0.8 and 1.4 in a cycle of three rounds (an ABBA cycle
+        // is two): no 1-point interval in 50 rounds.
+        let (mut a, mut b) = (alternating([0.100]), alternating([0.080, 0.140, 0.110]));
+        let sides = measure_two_to(&mut a, &mut b, &bench(1, 10, 50, 0), precision(1.0));
+        assert_eq!(sides[0].samples.len(), 50);
+        assert_eq!(sides[1].samples.len(), 50);
     }
 
     #[test]

@@ -481,3 +481,59 @@ fn short_runs_settle_on_both_sides_and_are_not_samples() {
         );
     }
 }
+
+/// With `--target-ci` a benchmark runs until its "vs host" interval is that narrow, the
+/// suite's zero time budget notwithstanding; a target out of reach stops at
+/// `--max-time` and says so.
+#[test]
+fn a_target_for_the_vs_host_interval_is_measured_to_or_said_to_be_missed() {
+    if !docker_available_or_skip(
+        "a_target_for_the_vs_host_interval_is_measured_to_or_said_to_be_missed",
+    ) {
+        return;
+    }
+    let s = Scratch::new();
+    // 20 ms runs, 5 a block: the suite alone would stop at 5 runs a side.
+    let suite = s.suite(
+        "target.toml",
+        "[suite]\nname = \"target\"\nwarmup = 1\nmin_runs = 5\nmax_runs = 2000\ntime_budget = \"0s\"\n[[benchmark]]\nname = \"sleep\"\ncommand = [\"sleep\", \"0.02\"]\n",
+    );
+    let run = |target: &str, max_time: &str| {
+        let out = s
+            .calibench()
+            .args(["run", "--runtime", "both", "--quiet", "--json"])
+            .args(["--target-ci", target, "--max-time", max_time, "--suite"])
+            .arg(&suite)
+            .output()
+            .expect("run");
+        expect_exit(&out, 0);
+        json(&out)
+    };
+    let reached = run("10%", "60s");
+    let paired = &result_of(&reached, None, "docker")["execution_environment"]["paired_with_host"];
+    let half = (paired["ci_high_pct"].as_f64().unwrap_or(f64::NAN)
+        - paired["ci_low_pct"].as_f64().unwrap_or(f64::NAN))
+        / 2.0;
+    assert!(half <= 10.0, "half-width {half} in {paired}");
+    assert!(paired["rounds"].as_u64().unwrap_or(0) >= 10, "{paired}");
+    assert!(result_of(&reached, None, "host")["n"].as_u64().unwrap_or(0) >= 10);
+    assert!(
+        !reached["notices"].to_string().contains("asked for"),
+        "{}",
+        reached["notices"]
+    );
+
+    let started = std::time::Instant::now();
+    let missed = run("0.001%", "4s");
+    let took = started.elapsed().as_secs_f64();
+    let notices = missed["notices"].to_string();
+    assert!(
+        notices.contains("`sleep`") && notices.contains("±0.001 % asked for"),
+        "{notices}"
+    );
+    assert!(took < 60.0, "a 4 s limit took {took:.0} s");
+    let n = result_of(&missed, None, "docker")["n"]
+        .as_u64()
+        .unwrap_or(0);
+    assert!((10..2000).contains(&n), "{n} runs");
+}

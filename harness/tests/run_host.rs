@@ -231,3 +231,31 @@ fn an_inner_probe_run_makes_its_directory_and_keeps_the_probes_own_figures() {
     assert!(value < wall / 4.0, "{sample}");
     assert!(dir.is_dir());
 }
+
+#[test]
+fn a_target_for_the_vs_host_interval_needs_two_sides() {
+    let s = Scratch::new();
+    let suite = s.suite(
+        "t.toml",
+        "[suite]\nname = \"t\"\n[[benchmark]]\nname = \"t\"\ncommand = [\"true\"]\n",
+    );
+    let out = s
+        .calibench()
+        .args(["run", "--runtime", "host", "--target-ci", "3%", "--suite"])
+        .arg(&suite)
+        .output()
+        .expect("calibench runs");
+    expect_exit(&out, 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--target-ci") && err.contains("--runtime both"),
+        "{err}"
+    );
+    let out = s
+        .calibench()
+        .args(["run", "--runtime", "host", "--max-time", "9s", "--suite"])
+        .arg(&suite)
+        .output()
+        .expect("calibench runs");
+    expect_exit(&out, 2);
+}

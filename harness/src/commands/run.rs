@@ -10,11 +10,14 @@ use calibench::launch::interrupted;
 use calibench::output::progress::Progress;
 use calibench::output::table::run_table;
 use calibench::paths::{database_url, spool};
-use calibench::plan::{docker_side, executors_for, find_profile, RunPlan};
+use calibench::plan::{docker_side, executors_for, find_profile, RunPlan, RuntimeSelection};
 use calibench::runner::{run_suite, RunIdentity};
+use calibench::sampler::{Goal, MIN_PAIRED_ROUNDS};
 use calibench_results::{open_store, redact_url, RunId, RunReport};
+use calibench_suites::units::parse_duration;
 use tokio::runtime::Runtime;
 
+use super::compare::parse_percent;
 use super::interrupt;
 use super::stored::settle;
 use crate::cli::RunArgs;
@@ -37,6 +40,27 @@ pub fn run(args: &RunArgs, rt: &Runtime) -> Result<Exit, CliError> {
     Ok(worst)
 }
 
+/// When each benchmark's rounds stop: the suite's settings, or with `--target-ci` a
+/// precision goal on the container-vs-host ratio, which needs both sides.
+fn goal(args: &RunArgs, sides: usize) -> Result<Goal, CliError> {
+    let Some(target) = &args.target_ci else {
+        return Ok(Goal::Settings);
+    };
+    let target_half_width_pp = parse_percent(target, "--target-ci", false)? * 100.0;
+    let max_time = parse_duration(&args.max_time)
+        .map_err(|e| CliError::bad_input(anyhow::anyhow!("--max-time: {e}")))?;
+    if sides != 2 {
+        return Err(CliError::bad_input(anyhow::anyhow!(
+            "--target-ci is the width of the container-against-host interval, and this run has one side; use --runtime both with a Docker engine, or the suite's target_ci for one side's median"
+        )));
+    }
+    Ok(Goal::Precision {
+        target_half_width_pp,
+        min_rounds: MIN_PAIRED_ROUNDS,
+        max_time,
+    })
+}
+
 fn run_once(args: &RunArgs, rt: &Runtime) -> Result<Exit, CliError> {
     let plan = RunPlan::load(
         &args.suite,
@@ -50,6 +74,8 @@ fn run_once(args: &RunArgs, rt: &Runtime) -> Result<Exit, CliError> {
     };
     let mut notices = Vec::new();
     let engine = docker_side(&plan, rt, &mut notices)?;
+    let host_side = plan.runtime != Some(RuntimeSelection::Docker);
+    let goal = goal(args, usize::from(host_side) + usize::from(engine.is_some()))?;
     let exe = real_path(&std::env::current_exe().or_environment()?);
     if engine.is_some() {
         plan.check_container_paths(&exe)?;
@@ -93,6 +119,7 @@ fn run_once(args: &RunArgs, rt: &Runtime) -> Result<Exit, CliError> {
         &identity,
         environment,
         notices,
+        goal,
         &mut executors,
         &mut progress,
         &mut checkpoint,

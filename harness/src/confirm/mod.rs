@@ -27,6 +27,7 @@ use crate::plan::{
     RuntimeSelection,
 };
 use crate::runner::{run_suite, RunIdentity};
+use crate::sampler::Goal;
 
 /// Samples in each fresh run of a confirmation.
 const SAMPLES_PER_FRESH_RUN: u32 = 3;
@@ -145,6 +146,7 @@ fn candidate_alone(
             },
             environment.clone(),
             notices.clone(),
+            Goal::Settings,
             &mut executors,
             &mut NullSink,
             &mut |_| {},
