@@ -404,7 +404,8 @@ pub struct RunArgs {
     /// still caps. A benchmark that stops short of it gets a note
     #[arg(long, value_name = "PCT")]
     pub target_ci: Option<String>,
-    /// With --target-ci: stop a benchmark after this long even if the interval is wider
+    /// With --target-ci: stop a benchmark after this long (once it has the suite's
+    /// min_runs) even if the interval is wider
     #[arg(
         long,
         value_name = "DUR",

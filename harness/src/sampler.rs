@@ -49,9 +49,9 @@ pub enum Goal {
     /// `max_runs`.
     Settings,
     /// Two sides, until the paired ratio's interval half-width reaches the target (after
-    /// at least `min_rounds` paired rounds and the suite's `min_runs` on each side), or
-    /// `max_time` passes, or a side reaches `max_runs`. The suite's `time_budget` does
-    /// not apply.
+    /// at least `min_rounds` paired rounds), or `max_time` passes, but not before the
+    /// suite's `min_runs` on each side; or a side reaches `max_runs`. The suite's
+    /// `time_budget` does not apply.
     Precision {
         target_half_width_pp: f64,
         min_rounds: usize,
@@ -334,8 +334,7 @@ fn interleave(
             let floor = states
                 .iter()
                 .all(|st| st.m.samples.len() >= s.min_runs as usize);
-            (floor && goal.reached(&rounds))
-                || goal.out_of_time(started)
+            (floor && (goal.reached(&rounds) || goal.out_of_time(started)))
                 || states
                     .iter()
                     .any(|st| st.dead || st.m.samples.len() >= s.max_runs as usize)
@@ -589,6 +588,19 @@ mod tests {
         let (mut a, mut b) = (alternating([0.100, 0.102]), alternating([0.110, 0.1122]));
         let sides = measure_two_to(&mut a, &mut b, &bench(1, 1, 200, 0), precision(5.0));
         assert_eq!(sides[0].samples.len(), MIN_PAIRED_ROUNDS);
+    }
+
+    #[test]
+    fn the_time_limit_of_a_precision_target_waits_for_min_runs() {
+        let (mut a, mut b) = (alternating([0.100]), alternating([0.080, 0.140, 0.110]));
+        let goal = Goal::Precision {
+            target_half_width_pp: 1.0,
+            min_rounds: MIN_PAIRED_ROUNDS,
+            max_time: Duration::ZERO,
+        };
+        let sides = measure_two_to(&mut a, &mut b, &bench(1, 30, 200, 0), goal);
+        assert_eq!(sides[0].samples.len(), 30);
+        assert_eq!(sides[1].samples.len(), 30);
     }
 
     #[test]
