@@ -42,6 +42,6 @@ pub use overhead::{
 };
 pub use paired::judge_paired;
 pub use placement::{placement, Placement};
-pub use pool::{drift, pool, predict, Drift, LogEstimate, Pooled};
+pub use pool::{drift, pool, predict, Drift, LogEstimate, Pooled, MIN_BETWEEN_PROBE_SD};
 pub use rounds::{AbbaOrder, Progress, StopReason, StoppingRule};
 pub use summary::{median, quantile, Summary};

@@ -156,6 +156,20 @@ pub fn pool(estimates: &[LogEstimate], level: f64) -> Result<Pooled, StatsError>
     Ok(pooled(estimates.len(), mean, half, tau2))
 }
 
+/// The least spread between programs a prediction over probes assumes, on the log scale
+/// (≈ a fraction). Three probes cannot tell how far another program's containerisation
+/// overhead lies from theirs: with k = 3, τ² estimated from Cochran's Q is truncated at
+/// zero more often than not even where it is not zero, and a prediction interval with
+/// τ = 0 is the probes' own (IntHout et al., BMJ Open 6, 2016). A lower bound on τ
+/// stands in for what the probes cannot see, as informative distributions for τ do
+/// (Turner et al., "Predicting the extent of heterogeneity in meta-analysis",
+/// International Journal of Epidemiology 41, 2012). Its size is measured: on a quiet
+/// machine (2 vCPUs AMD EPYC, 2026-12-07 16:00 UTC, `scripts/truth-check.sh`) the three
+/// CPU probes agreed within ±0.2 %, while sysbench and gzip in the same minutes read
+/// 0.3 to 0.6 % away from them, on either side (`--cpuset 0`: probes −0.33 %, programs
+/// −0.10 to +0.26 %; `--cpus 1.5`: probes +0.27 %, programs −0.35 to 0.00 %).
+pub const MIN_BETWEEN_PROBE_SD: f64 = 0.005;
+
 /// Where the effect of one *more* member of the family is expected to fall: the
 /// random-effects prediction interval, mean ± z·√(τ² + Var(mean)) (Higgins, Thompson &
 /// Spiegelhalter, "A re-evaluation of random-effects meta-analysis", JRSS A 172, 2009,
@@ -164,9 +178,12 @@ pub fn pool(estimates: &[LogEstimate], level: f64) -> Result<Pooled, StatsError>
 /// probes' disagreement (τ) belongs in its interval. Higgins et al. use t with k − 2
 /// degrees of freedom, which two probes do not have; z is used, and with few members the
 /// interval is known to be narrow (IntHout et al., BMJ Open 6, 2016), which is why the
-/// probes' own figures are kept beside it.
-pub fn predict(estimates: &[LogEstimate], level: f64) -> Result<Pooled, StatsError> {
+/// probes' own figures are kept beside it. τ is taken as at least `min_tau`
+/// ([`MIN_BETWEEN_PROBE_SD`] for calibration probes), and the returned `tau` is the τ
+/// used.
+pub fn predict(estimates: &[LogEstimate], level: f64, min_tau: f64) -> Result<Pooled, StatsError> {
     let (mean, var, tau2) = random_effects(estimates)?;
+    let tau2 = tau2.max(min_tau.max(0.0).powi(2));
     let half = normal_quantile(1.0 - (1.0 - level) / 2.0) * (var + tau2).sqrt();
     Ok(pooled(estimates.len(), mean, half, tau2))
 }
@@ -238,17 +255,28 @@ mod tests {
     #[test]
     fn a_prediction_adds_the_between_variance_to_the_mean() {
         // Same known answer as above: τ² = 0.0049, Var(mean) = (0.0001 + 0.0049)/2.
-        let p = predict(&[e(0.0, 0.01), e(0.1, 0.01)], 0.95).expect("a value");
+        let p = predict(&[e(0.0, 0.01), e(0.1, 0.01)], 0.95, 0.0).expect("a value");
+        // A floor below the estimated τ changes nothing.
+        assert_eq!(
+            predict(&[e(0.0, 0.01), e(0.1, 0.01)], 0.95, 0.05).expect("a value"),
+            p
+        );
         let half = 1.959964 * (0.0049 + 0.0025f64).sqrt();
         assert!((p.high.ln_1p() - 0.05 - half).abs() < 1e-6);
         assert!((p.low.ln_1p() - 0.05 + half).abs() < 1e-6);
         // Agreeing members: τ² = 0 and the prediction is the pooled interval.
         let agree = [e(0.01, 0.005), e(0.012, 0.005)];
         let (a, b) = (
-            predict(&agree, 0.95).expect("a value"),
+            predict(&agree, 0.95, 0.0).expect("a value"),
             pool(&agree, 0.95).expect("a value"),
         );
         assert!((a.high - b.high).abs() < 1e-15 && (a.low - b.low).abs() < 1e-15);
+        // With a floor, agreeing members predict with τ at the floor.
+        let f = predict(&agree, 0.95, MIN_BETWEEN_PROBE_SD).expect("a value");
+        assert!((f.tau - MIN_BETWEEN_PROBE_SD).abs() < 1e-15, "{f:?}");
+        let var = 0.005f64.powi(2) / 2.0;
+        let half = 1.959964 * (var + MIN_BETWEEN_PROBE_SD.powi(2)).sqrt();
+        assert!((f.high.ln_1p() - 0.011 - half).abs() < 1e-6, "{f:?}");
     }
 
     #[test]
@@ -332,7 +360,7 @@ mod tests {
             prop_assert!(m >= lo - 1e-9 && m <= hi + 1e-9);
             prop_assert!(p.low <= p.estimate && p.estimate <= p.high);
             prop_assert!(p.tau >= 0.0);
-            let w = predict(&est, 0.95).expect("a value");
+            let w = predict(&est, 0.95, 0.0).expect("a value");
             prop_assert!(w.low <= p.low + 1e-12 && w.high >= p.high - 1e-12);
         }
     }

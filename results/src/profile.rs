@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use calibench_calibrator::{
     pool, Dimension, LogEstimate, OverheadInterval, StopReason, Verdict, CONFIDENCE,
+    MIN_BETWEEN_PROBE_SD,
 };
 
 use crate::model::EngineFacts;
@@ -363,7 +364,8 @@ pub fn pool_history(
             if let (true, Some(mut e)) = (same_probe, p.log_estimate(d.dimension)) {
                 if let Some(t) = probe_tau(p) {
                     e.se = (e.se * e.se - t * t).max(1e-12).sqrt();
-                    probe_variances.push(t * t);
+                    // Profiles stored before the floor carry the probes' τ below it.
+                    probe_variances.push(t.max(MIN_BETWEEN_PROBE_SD).powi(2));
                 }
                 ids.push(p.profile_id.clone());
                 estimates.push(e);
@@ -467,15 +469,16 @@ mod tests {
             "{p:?} against ±{expected}"
         );
         assert!(p.ci_high_pct > 3.9, "{p:?}");
-        // One calibration whose probes disagreed (τ 2 %) and one whose agreed (τ 0):
-        // the probes' variance is their average, 0.0002, not the newest's alone.
+        // One calibration whose probes disagreed (τ 2 %) and one stored before the floor
+        // whose agreed (τ 0, read as the floor's 0.5 %): the probes' variance is their
+        // average, (0.0004 + 0.000025)/2, not the newest's alone.
         let mut calm = pred(10);
         let half: f64 = 1.959964 * 0.005;
         calm.dimensions[0].ci_low_pct = (-half).exp_m1() * 100.0;
         calm.dimensions[0].ci_high_pct = half.exp_m1() * 100.0;
         calm.dimensions[0].between_probe_sd_pct = Some(0.0);
         let p = &pool_history(&newest, &[calm])[0];
-        let expected = 1.959964 * (0.005f64.powi(2) / 2.0 + 0.0002).sqrt();
+        let expected = 1.959964 * (0.005f64.powi(2) / 2.0 + 0.000425 / 2.0).sqrt();
         assert!(
             (p.ci_high_pct / 100.0 - expected.exp_m1()).abs() < 1e-4,
             "{p:?} against ±{expected}"

@@ -11,7 +11,9 @@
 //! slower in every calibration while sysbench and gzip read it as fast as the host. With
 //! two probes τ² rests on one degree of freedom: the two kernels agreed within ±0.5 %
 //! in an hour when sysbench and gzip, raw, differed by 3.2 points, and three CPU-bound
-//! results fell outside their intervals.
+//! results fell outside their intervals. Three probes agreeing does not show that
+//! programs do either, so τ is taken as at least 0.5 % (`MIN_BETWEEN_PROBE_SD`, with
+//! the measurements that size it).
 //!
 //! The IO dimension is predicted the same way over three synced 4 KiB writes in the
 //! bind-mounted work directory, one per path the file system takes to commit them:
@@ -22,7 +24,9 @@
 //! ran 5 % faster in it than on the host: what containerisation costs IO depends on the
 //! program.
 
-use calibench_calibrator::{predict, verdict, LogEstimate, OverheadInterval, Verdict, CONFIDENCE};
+use calibench_calibrator::{
+    predict, verdict, LogEstimate, OverheadInterval, Verdict, CONFIDENCE, MIN_BETWEEN_PROBE_SD,
+};
 use calibench_results::{DimensionOverhead, ProbeOverhead};
 
 use super::probes::{family_member, is_representative, CalibrationProbe};
@@ -66,7 +70,7 @@ pub fn dimension_overheads(
             .collect();
         let estimates: Option<Vec<LogEstimate>> = members.iter().map(|m| log_estimate(m)).collect();
         let prediction = match (family_member(p), estimates) {
-            (true, Some(e)) if e.len() >= 2 => predict(&e, CONFIDENCE).ok(),
+            (true, Some(e)) if e.len() >= 2 => predict(&e, CONFIDENCE, MIN_BETWEEN_PROBE_SD).ok(),
             _ => None,
         };
         out.push(match prediction {
@@ -145,6 +149,19 @@ mod tests {
         assert!(tau > 1.0, "τ {tau}");
         assert!(cpu.overhead_pct > 0.2 && cpu.overhead_pct < 3.5);
         assert!(cpu.ci_low_pct < 0.2 && cpu.ci_high_pct > 3.5, "{cpu:?}");
+    }
+
+    #[test]
+    fn cpu_probes_that_agree_closely_still_predict_a_program_within_the_floor_s_spread() {
+        let (a, b) = (cpu(), threads());
+        let rs = vec![
+            (a.clone(), result(&a, 0.3, 0.1, 60)),
+            (b.clone(), result(&b, 0.3, 0.1, 60)),
+        ];
+        let cpu = &dimension_overheads(&rs)[0];
+        assert_eq!(cpu.between_probe_sd_pct, Some(MIN_BETWEEN_PROBE_SD * 100.0));
+        // ±1.96 × √(0.5² + 0.07²/2) ≈ ±0.98 points around +0.3 %.
+        assert!(cpu.ci_low_pct < -0.6 && cpu.ci_high_pct > 1.2, "{cpu:?}");
     }
 
     #[test]
