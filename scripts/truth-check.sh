@@ -9,9 +9,10 @@
 # paired rounds (calibench's `adjusted_vs_host`) and whether its interval holds 0; or
 # the reason the value is not adjustable; under a CPU quota, the throttled runs' CPU
 # time against the host's and the quota's effect on the work measured against a
-# quota-free twin container. Installs sysbench and fio from Debian when missing. Each
+# quota-free twin container; at the end, how many rows meet the goals and which miss
+# (scripts/truth-summary.py). Installs sysbench and fio from Debian when missing. Each
 # program runs until its container-against-host interval is ±TARGET_CI wide (default 2 %),
-# with at least 20 runs a side and for at most MAX_TIME (default 90 s). Takes 6 to 14
+# with at least 20 runs a side, then for at most MAX_TIME (default 90 s). Takes 6 to 14
 # minutes per configuration (two calibrations, pooled).
 #
 #   bash scripts/truth-check.sh                 # all configurations
@@ -161,4 +162,6 @@ if place:
     own += f"; io by CPU: {cpus}, {place['spread_pct']:+.1f} % ({place['ci_low_pct']:+.1f}…{place['ci_high_pct']:+.1f}){', io not adjusted' if declined else ', io interval widened by ' + format(max(place['ci_high_pct'], 0), '.1f') + ' %'}"
 print(f"| {cfg} | profile | newest: {own} | adjusts with: {adj or 'the newest alone'} | | | | | |")
 PY
-done | { echo "| config | program | host ms | container ms | adjusted ms (95 % CI) | CI covers host | adjusted/host − 1, medians (95 % CI, both sides) | adjusted against host, paired rounds (95 % CI) | agrees |"; echo "| --- | --- | ---: | ---: | --- | --- | ---: | ---: | --- |"; cat; }
+done | { echo "| config | program | host ms | container ms | adjusted ms (95 % CI) | CI covers host | adjusted/host − 1, medians (95 % CI, both sides) | adjusted against host, paired rounds (95 % CI) | agrees |"; echo "| --- | --- | ---: | ---: | --- | --- | ---: | ---: | --- |"; cat; } | tee "$work/table.md"
+echo
+python3 "$root/scripts/truth-summary.py" < "$work/table.md"
