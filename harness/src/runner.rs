@@ -21,6 +21,15 @@ pub struct RunIdentity {
     pub context: String,
 }
 
+/// What a run starts from: the environment and notices its report opens with, and when
+/// each benchmark's rounds stop.
+#[derive(Debug, Clone)]
+pub struct RunStart {
+    pub environment: Environment,
+    pub notices: Vec<String>,
+    pub goal: Goal,
+}
+
 /// Container against host over the rounds in which both ran a complete block.
 pub fn paired_with_host(measured: &Measured) -> Option<PairedRatio> {
     let runtimes: Vec<Runtime> = measured
@@ -83,17 +92,19 @@ fn short_of_target(
 /// run and is returned beside what was measured. `checkpoint` receives the report after
 /// every finished benchmark (the spool writes it). With a precision `goal` a benchmark
 /// whose "vs host" interval stayed wider than the target gets a notice saying so.
-#[allow(clippy::too_many_arguments)]
 pub fn run_suite(
     suite: &Suite,
     identity: &RunIdentity,
-    environment: Environment,
-    notices: Vec<String>,
-    goal: Goal,
+    start: RunStart,
     executors: &mut [Box<dyn Executor + '_>],
     sink: &mut dyn EventSink,
     checkpoint: &mut dyn FnMut(&RunReport),
 ) -> (RunReport, Option<ExecutorError>) {
+    let RunStart {
+        environment,
+        notices,
+        goal,
+    } = start;
     let mut report = RunReport {
         schema_version: SCHEMA_VERSION,
         run_id: identity.run_id,
@@ -275,9 +286,11 @@ mod tests {
         let (report, err) = run_suite(
             &suite(),
             &identity,
-            env,
-            vec![],
-            Goal::Settings,
+            RunStart {
+                environment: env,
+                notices: vec![],
+                goal: Goal::Settings,
+            },
             &mut executors,
             &mut NullSink,
             &mut |_| {},

@@ -11,7 +11,7 @@ use calibench::output::progress::Progress;
 use calibench::output::table::run_table;
 use calibench::paths::{database_url, spool};
 use calibench::plan::{docker_side, executors_for, find_profile, RunPlan, RuntimeSelection};
-use calibench::runner::{run_suite, RunIdentity};
+use calibench::runner::{run_suite, RunIdentity, RunStart};
 use calibench::sampler::{Goal, MIN_PAIRED_ROUNDS};
 use calibench_results::{open_store, redact_url, RunId, RunReport};
 use calibench_suites::units::parse_duration;
@@ -117,9 +117,11 @@ fn run_once(args: &RunArgs, rt: &Runtime) -> Result<Exit, CliError> {
     let (mut report, executor_error) = run_suite(
         &plan.suite,
         &identity,
-        environment,
-        notices,
-        goal,
+        RunStart {
+            environment,
+            notices,
+            goal,
+        },
         &mut executors,
         &mut progress,
         &mut checkpoint,

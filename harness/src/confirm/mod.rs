@@ -26,7 +26,7 @@ use crate::plan::{
     container_spec, docker_side, executors_for, find_profile, ContainerOverrides, RunPlan,
     RuntimeSelection,
 };
-use crate::runner::{run_suite, RunIdentity};
+use crate::runner::{run_suite, RunIdentity, RunStart};
 use crate::sampler::Goal;
 
 /// Samples in each fresh run of a confirmation.
@@ -144,9 +144,11 @@ fn candidate_alone(
                 run_id: RunId::new_random(),
                 ..identity.clone()
             },
-            environment.clone(),
-            notices.clone(),
-            Goal::Settings,
+            RunStart {
+                environment: environment.clone(),
+                notices: notices.clone(),
+                goal: Goal::Settings,
+            },
             &mut executors,
             &mut NullSink,
             &mut |_| {},
