@@ -166,7 +166,7 @@ pub fn pool(estimates: &[LogEstimate], level: f64) -> Result<Pooled, StatsError>
 /// International Journal of Epidemiology 41, 2012). Its size is measured: on a quiet
 /// machine (2 vCPUs AMD EPYC, 2026-12-07 16:00 UTC, `scripts/truth-check.sh`) the three
 /// CPU probes agreed within ±0.2 %, while sysbench and gzip in the same minutes read
-/// 0.3 to 0.6 % away from them, on either side (`--cpuset 0`: probes −0.33 %, programs
+/// 0.2 to 0.6 % away from them, on either side (`--cpuset 0`: probes −0.33 %, programs
 /// −0.10 to +0.26 %; `--cpus 1.5`: probes +0.27 %, programs −0.35 to 0.00 %).
 pub const MIN_BETWEEN_PROBE_SD: f64 = 0.005;
 
